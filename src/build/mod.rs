@@ -1,0 +1,1 @@
+//! Native only: building an index from a corpus or dataset, training the head, evaluating.

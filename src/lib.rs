@@ -1,0 +1,37 @@
+//! # Sori (소리): what sound is this?
+//!
+//! Sori matches a sound to one of the 76 everyday sound classes of the 2022
+//! Image–Sound Matching AI hackathon and shows the class's image. The same
+//! pure-Rust core runs natively (the `sori` CLI) and in the browser (the thin
+//! [`web`] layer, wasm32 only).
+//!
+//! The modules follow the signal:
+//!
+//! ```text
+//! audio      decode (native), downmix, resample to 16 kHz, normalise, stream  -> Vec<f32> @ 16 kHz
+//! features   YAMNet log-mel front end (25 ms Hann, 10 ms hop, 64 mel bands)   -> LogMel, patches
+//! embed      YAMNet (MobileNetV1) forward pass on 96x64 patches                -> PatchEmbedding
+//! fingerprint spectral-peak landmark hashes of reference recordings            -> Vec<Landmark>
+//! index      the versioned binary index: classes, images, head, hashes          -> Index
+//! matcher    clip embedding -> head -> class or "unknown", top-k               -> MatchResult
+//! web        wasm-bindgen surface (wasm32 only)
+//! ```
+//!
+//! Native-only modules: `build` (index building, head training, evaluation).
+
+pub mod audio;
+pub mod embed;
+pub mod error;
+pub mod features;
+pub mod fingerprint;
+pub mod index;
+pub mod matcher;
+pub mod taxonomy;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod build;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use error::{Error, Result};
