@@ -20,6 +20,7 @@
 //! Native-only modules: `build` (index building, head training, evaluation).
 
 pub mod audio;
+pub mod augment;
 pub mod embed;
 pub mod error;
 pub mod features;
@@ -31,7 +32,7 @@ pub mod taxonomy;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod build;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", sori_wip))]
 pub mod web;
 
 pub use error::{Error, Result};

@@ -1,10 +1,284 @@
-//! The `sori` command-line tool.
+//! The `sori` command-line tool: build an index, match audio files, evaluate, inspect.
+//!
+//! The committed YAMNet weights and default index are compiled in, so `sori match clip.wav`
+//! works from anywhere; `--model` and `--index` override them.
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(not(target_arch = "wasm32"), sori_wip))]
 fn main() -> std::process::ExitCode {
-    eprintln!("sori: not yet implemented");
-    std::process::ExitCode::FAILURE
+    cli::main()
 }
+
+#[cfg(all(not(target_arch = "wasm32"), not(sori_wip)))]
+fn main() {}
 
 #[cfg(target_arch = "wasm32")]
 fn main() {}
+
+#[cfg(all(not(target_arch = "wasm32"), sori_wip))]
+mod cli {
+    use anyhow::{bail, Context, Result};
+    use clap::{Parser, Subcommand};
+    use indicatif::{ProgressBar, ProgressStyle};
+    use sori::build::{self, dataset, eval, evidence};
+    use sori::embed::YamNet;
+    use sori::index::Index;
+    use sori::matcher::{Analyzer, Matcher, MatcherOptions};
+    use std::path::{Path, PathBuf};
+    use std::process::ExitCode;
+    use std::sync::{Arc, Mutex};
+
+    const DEFAULT_MODEL: &[u8] = include_bytes!("../../assets/model/yamnet.sorim");
+    const DEFAULT_INDEX: &[u8] = include_bytes!("../../assets/default.idx");
+
+    /// Sori (소리): what sound is this?
+    #[derive(Parser)]
+    #[command(version, about, long_about = None)]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Build an index from a corpus (folder with manifest.tsv) or a dataset folder (one folder per class).
+        Build {
+            /// Corpus or dataset folder (or its manifest.tsv).
+            input: PathBuf,
+            /// Class images: a folder of <slug>.svg with SOURCES.tsv (dataset images take precedence).
+            #[arg(long)]
+            images: Option<PathBuf>,
+            /// Where to write the index.
+            #[arg(long, short, default_value = "assets/default.idx")]
+            out: PathBuf,
+            /// YAMNet weights (default: the compiled-in model).
+            #[arg(long)]
+            model: Option<PathBuf>,
+            /// Share of recordings held out of training, for honest evaluation.
+            #[arg(long, default_value_t = 0.2)]
+            holdout: f32,
+            /// Seed of the split by recording.
+            #[arg(long, default_value_t = 7)]
+            seed: u64,
+            /// Augmented copies of each class clip used in training.
+            #[arg(long, default_value_t = 2)]
+            augmentations: usize,
+            /// Worker threads (default: all cores).
+            #[arg(long)]
+            threads: Option<usize>,
+        },
+        /// Match audio files: one line per file (JSON with --json).
+        Match {
+            /// Audio files (wav, ogg, flac, mp3).
+            #[arg(required = true)]
+            audio: Vec<PathBuf>,
+            /// Index file (default: the compiled-in default index).
+            #[arg(long)]
+            index: Option<PathBuf>,
+            /// YAMNet weights (default: the compiled-in model).
+            #[arg(long)]
+            model: Option<PathBuf>,
+            /// Print one JSON object per file per line.
+            #[arg(long)]
+            json: bool,
+            /// Candidates listed per file.
+            #[arg(long, default_value_t = 5)]
+            top_k: usize,
+        },
+        /// Evaluate an index on the held-out split of a corpus: top-1/top-3, per-class recall, open-set figures.
+        Eval {
+            /// The corpus manifest.tsv (or its folder).
+            #[arg(long)]
+            manifest: PathBuf,
+            /// Index file (default: the compiled-in default index).
+            #[arg(long)]
+            index: Option<PathBuf>,
+            /// YAMNet weights (default: the compiled-in model).
+            #[arg(long)]
+            model: Option<PathBuf>,
+            /// Which clips: `test` (held out by `sori build`'s split) or `all`.
+            #[arg(long, default_value = "test")]
+            split: String,
+            /// Held-out share used by the build (must match it).
+            #[arg(long, default_value_t = 0.2)]
+            holdout: f32,
+            /// Seed used by the build (must match it).
+            #[arg(long, default_value_t = 7)]
+            seed: u64,
+            /// Conditions, comma-separated: clean, pinkN, whiteN, phone, gainN (e.g. clean,pink10,phone,gain-20,gain+6).
+            #[arg(long, default_value = "clean")]
+            conditions: String,
+            /// Print JSON instead of text.
+            #[arg(long)]
+            json: bool,
+            /// Worker threads (default: all cores).
+            #[arg(long)]
+            threads: Option<usize>,
+        },
+        /// Show what an index holds: classes, coverage, sizes per section.
+        Inspect {
+            /// Index file.
+            index: PathBuf,
+        },
+    }
+
+    pub fn main() -> ExitCode {
+        match run(Cli::parse()) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("sori: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    fn load_model(path: &Option<PathBuf>) -> Result<Arc<YamNet>> {
+        match path {
+            Some(p) => build::load_model(p),
+            None => Ok(Arc::new(YamNet::from_bytes(DEFAULT_MODEL).context("loading the compiled-in model")?)),
+        }
+    }
+
+    fn load_index(path: &Option<PathBuf>) -> Result<Index> {
+        let (bytes, what) = match path {
+            Some(p) => (std::fs::read(p).with_context(|| format!("reading {}", p.display()))?, p.display().to_string()),
+            None => (DEFAULT_INDEX.to_vec(), "the compiled-in default index".to_string()),
+        };
+        let index = Index::from_bytes(&bytes).with_context(|| format!("loading {what}"))?;
+        index.check_features(sori::features::FeatureConfig::yamnet().hash()).with_context(|| format!("loading {what}"))?;
+        Ok(index)
+    }
+
+    fn bar() -> impl Fn(&str, u64, u64) + Sync {
+        let pb: Mutex<Option<ProgressBar>> = Mutex::new(None);
+        move |stage: &str, done: u64, total: u64| {
+            let mut guard = pb.lock().expect("progress lock");
+            let pb = guard.get_or_insert_with(|| {
+                let b = ProgressBar::new(total);
+                b.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})").expect("valid template").progress_chars("=> "));
+                b.set_message(stage.to_string());
+                b
+            });
+            pb.set_position(done);
+            if done >= total {
+                pb.finish_and_clear();
+            }
+        }
+    }
+
+    fn corpus_dir(p: &Path) -> PathBuf {
+        if p.is_file() {
+            p.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        } else {
+            p.to_path_buf()
+        }
+    }
+
+    fn run(cli: Cli) -> Result<ExitCode> {
+        match cli.command {
+            Command::Build { input, images, out, model, holdout, seed, augmentations, threads } => {
+                let mut opts = build::BuildOptions::new(corpus_dir(&input));
+                opts.images = images;
+                if let Some(m) = model {
+                    opts.model = m;
+                } else {
+                    opts.model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(sori::embed::DEFAULT_MODEL_PATH);
+                }
+                opts.holdout = holdout;
+                opts.seed = seed;
+                opts.augmentations = augmentations;
+                if let Some(t) = threads {
+                    opts.threads = t.max(1);
+                }
+                let progress = bar();
+                let (index, summary) = build::build_index(&opts, &progress)?;
+                let bytes = index.to_bytes();
+                std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+                eprintln!("{summary}");
+                eprintln!("wrote {} ({} bytes)", out.display(), bytes.len());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Match { audio, index, model, json, top_k } => {
+                let model = load_model(&model)?;
+                let matcher = Matcher::new(load_index(&index)?, MatcherOptions::default().top_k(top_k))?;
+                let mut analyzer = Analyzer::new(Arc::clone(&model));
+                let mut failed = false;
+                for path in audio {
+                    let outcome = evidence::load_16k(&path).map(|samples| {
+                        let analysis = analyzer.analyse(&samples);
+                        matcher.match_analysis(&analysis, &samples)
+                    });
+                    let file = path.display().to_string();
+                    match outcome {
+                        Ok(r) if json => {
+                            let mut v = serde_json::to_value(&r)?;
+                            v.as_object_mut().expect("result is an object").insert("file".into(), file.into());
+                            println!("{}", order_keys(v));
+                        }
+                        Ok(r) => {
+                            let cands: Vec<String> = r.matches.iter().map(|m| format!("{} {:.2}", m.class, m.score)).collect();
+                            let fp = r.fingerprint.as_ref().map(|f| format!("  [exact: {} at {:.1} s]", f.recording, f.offset_seconds)).unwrap_or_default();
+                            println!("{file}: {} ({:.2})  {}{fp}", r.verdict, r.score, cands.join(", "));
+                        }
+                        Err(e) => {
+                            failed = true;
+                            if json {
+                                println!("{}", serde_json::json!({"file": file, "error": e.to_string()}));
+                            } else {
+                                eprintln!("{file}: error: {e}");
+                            }
+                        }
+                    }
+                }
+                Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            }
+            Command::Eval { manifest, index, model, split, holdout, seed, conditions, json, threads } => {
+                let model = load_model(&model)?;
+                let matcher = Matcher::new(load_index(&index)?, MatcherOptions::default().fingerprints(false))?;
+                let data = dataset::discover(&corpus_dir(&manifest)).map_err(anyhow::Error::msg)?;
+                let items = match split.as_str() {
+                    "test" => build::split(&data, holdout, seed).1,
+                    "all" => data.sounds.clone(),
+                    other => bail!("--split must be `test` or `all`, not {other:?}"),
+                };
+                let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+                for name in conditions.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    let condition = eval::Condition::parse(name).with_context(|| format!("unknown condition {name:?}"))?;
+                    let progress = bar();
+                    let ev = evidence::collect_with(
+                        &model,
+                        &items,
+                        &|_| vec![evidence::Variant::Clean],
+                        threads,
+                        false,
+                        &progress,
+                        &|x, n| condition.apply(x, n),
+                    )?;
+                    let report = eval::evaluate(&matcher, &ev, name);
+                    if json {
+                        println!("{}", serde_json::to_string(&report)?);
+                    } else {
+                        println!("{}", report.to_text());
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Inspect { index } => {
+                let raw = std::fs::read(&index).with_context(|| format!("reading {}", index.display()))?;
+                let parsed = Index::from_bytes(&raw).with_context(|| format!("loading {}", index.display()))?;
+                println!("{}", sori::index::inspect_report(&parsed, &raw));
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    }
+
+    /// `{"file", "verdict", "score", "matches", "fingerprint"}` in that order.
+    fn order_keys(v: serde_json::Value) -> String {
+        let keys = ["file", "verdict", "score", "matches", "fingerprint"];
+        let obj = v.as_object().cloned().unwrap_or_default();
+        let parts: Vec<String> = keys
+            .iter()
+            .filter_map(|k| obj.get(*k).map(|val| format!("{}:{}", serde_json::Value::String(k.to_string()), val)))
+            .collect();
+        format!("{{{}}}", parts.join(","))
+    }
+}

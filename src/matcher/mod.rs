@@ -1,4 +1,28 @@
 //! Stage 4, matcher: patch embeddings -> clip embedding -> class scores -> verdict and top-k.
+//!
+//! ```text
+//! &[f32] @16 kHz --analyze::Analyzer--> Vec<PatchEmbedding> --clip_embedding--> [mean ‖ max] (2048)
+//!        --Head (softmax over trained classes + "other")--+
+//!        --ZeroShot (YAMNet AudioSet scores)--------------+--> MatchResult { verdict, matches (top-k), fingerprint }
+//!        --fingerprint::FingerprintTable::query-----------+
+//! ```
+//!
+//! A class is only ever offered when the index covers it ([`Coverage::Trained`] or
+//! [`Coverage::ZeroShot`]); everything else ends as `unknown`.
+
+#[cfg(sori_wip)]
+mod analyze;
+#[cfg(sori_wip)]
+mod decide;
+#[cfg(sori_wip)]
+mod live;
+
+#[cfg(sori_wip)]
+pub use analyze::{Analysis, Analyzer, HOP_SAMPLES, WINDOW_SAMPLES};
+#[cfg(sori_wip)]
+pub use decide::{Matcher, MatcherOptions};
+#[cfg(sori_wip)]
+pub use live::{LiveSession, LiveUpdate};
 
 /// What the index can do for a class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,6 +33,17 @@ pub enum Coverage {
     ZeroShot,
     /// Not recognisable with this index: never offered as an answer.
     None,
+}
+
+impl Coverage {
+    /// Stable lowercase name: `trained`, `zero_shot`, `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Coverage::Trained => "trained",
+            Coverage::ZeroShot => "zero_shot",
+            Coverage::None => "none",
+        }
+    }
 }
 
 /// A linear classifier over the clip embedding: `logits = weights · x + bias`,
@@ -25,6 +60,39 @@ pub struct Head {
     pub bias: Vec<f32>,
     /// Softmax probability a class must reach to be answered instead of `unknown`.
     pub unknown_threshold: f32,
+}
+
+impl Head {
+    /// Softmax probabilities, one per output. Returns an empty vector when `x` has the wrong length
+    /// or the head is malformed.
+    pub fn probabilities(&self, x: &[f32]) -> Vec<f32> {
+        let dim = self.input_dim as usize;
+        let n = self.outputs.len();
+        if x.len() != dim || self.weights.len() != n * dim || self.bias.len() != n || n == 0 {
+            return Vec::new();
+        }
+        let mut logits: Vec<f32> = (0..n)
+            .map(|k| {
+                let row = &self.weights[k * dim..(k + 1) * dim];
+                row.iter().zip(x).map(|(w, v)| w * v).sum::<f32>() + self.bias[k]
+            })
+            .collect();
+        softmax_in_place(&mut logits);
+        logits
+    }
+}
+
+/// Numerically stable softmax.
+pub fn softmax_in_place(v: &mut [f32]) {
+    let max = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for x in v.iter_mut() {
+        *x = (*x - max).exp();
+        sum += *x;
+    }
+    if sum > 0.0 && sum.is_finite() {
+        v.iter_mut().for_each(|x| *x /= sum);
+    }
 }
 
 /// Zero-shot rule: a class scored from YAMNet's AudioSet label scores.
@@ -54,4 +122,129 @@ pub struct Exemplars {
     pub class_ids: Vec<u16>,
     /// Row-major `class_ids.len() x dim`.
     pub vectors: Vec<f32>,
+}
+
+/// The clip embedding: per-dimension mean, then per-dimension max, of the patch embeddings.
+///
+/// Returns `2 * dim` values; all zeros when there are no patches.
+pub fn clip_embedding(patches: &[&[f32]], dim: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; 2 * dim];
+    if patches.is_empty() {
+        return out;
+    }
+    let (mean, max) = out.split_at_mut(dim);
+    max.iter_mut().for_each(|m| *m = f32::NEG_INFINITY);
+    for p in patches {
+        for ((s, m), &v) in mean.iter_mut().zip(max.iter_mut()).zip(p.iter()) {
+            *s += v;
+            *m = m.max(v);
+        }
+    }
+    let n = patches.len() as f32;
+    mean.iter_mut().for_each(|s| *s /= n);
+    out
+}
+
+/// Per-label clip score from per-patch AudioSet scores: the mean of the two highest patch scores
+/// (robust to one spurious patch, still sensitive to short events).
+pub fn clip_label_scores(patches: &[&[f32]], labels: usize) -> Vec<f32> {
+    (0..labels)
+        .map(|l| {
+            let (mut a, mut b) = (0.0f32, 0.0f32);
+            for p in patches {
+                let v = p.get(l).copied().unwrap_or(0.0);
+                if v > a {
+                    b = a;
+                    a = v;
+                } else if v > b {
+                    b = v;
+                }
+            }
+            if patches.len() > 1 {
+                (a + b) / 2.0
+            } else {
+                a
+            }
+        })
+        .collect()
+}
+
+/// One candidate class with its score in 0..=1.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClassScore {
+    /// Class slug.
+    pub class: String,
+    /// Score in 0..=1 (head probability for trained classes, AudioSet score for zero-shot ones).
+    pub score: f32,
+}
+
+/// An exact identification of an indexed recording.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FingerprintMatch {
+    /// Recording id of the indexed recording.
+    pub recording: String,
+    /// Class slug of that recording.
+    pub class: String,
+    /// Where in the recording the query starts, in seconds.
+    pub offset_seconds: f32,
+    /// Confidence 0..=1.
+    pub confidence: f32,
+}
+
+/// The answer for one clip or one live window.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MatchResult {
+    /// A class slug, `unknown` or `silence`.
+    pub verdict: String,
+    /// Confidence in the verdict (0 for silence).
+    pub score: f32,
+    /// Top candidates, best first (at most `top_k`), only classes the index covers.
+    pub matches: Vec<ClassScore>,
+    /// Exact recording identification, when the audio is an indexed recording.
+    pub fingerprint: Option<FingerprintMatch>,
+}
+
+/// The verdict for audio with no sound in it.
+pub const SILENCE: &str = "silence";
+/// The verdict for a sound that is none of the covered classes (or not confidently one).
+pub const UNKNOWN: &str = "unknown";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_embedding_is_mean_then_max() {
+        let a = [1.0, -2.0];
+        let b = [3.0, 0.0];
+        let e = clip_embedding(&[&a, &b], 2);
+        assert_eq!(e, vec![2.0, -1.0, 3.0, 0.0]);
+        assert_eq!(clip_embedding(&[], 2), vec![0.0; 4]);
+    }
+
+    #[test]
+    fn softmax_sums_to_one_and_orders() {
+        let mut v = vec![1.0, 3.0, 2.0, -1000.0];
+        softmax_in_place(&mut v);
+        assert!((v.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert!(v[1] > v[2] && v[2] > v[0] && v[3] >= 0.0);
+    }
+
+    #[test]
+    fn head_rejects_wrong_dimensions() {
+        let head = Head { input_dim: 2, outputs: vec![0, 3], weights: vec![1.0, 0.0, 0.0, 1.0], bias: vec![0.0, 0.0], unknown_threshold: 0.5 };
+        assert!(head.probabilities(&[1.0]).is_empty());
+        let p = head.probabilities(&[0.0, 5.0]);
+        assert!(p[1] > 0.99);
+    }
+
+    #[test]
+    fn clip_label_scores_average_top_two() {
+        let a = [0.9, 0.1];
+        let b = [0.5, 0.2];
+        let c = [0.1, 0.3];
+        let s = clip_label_scores(&[&a, &b, &c], 2);
+        assert!((s[0] - 0.7).abs() < 1e-6 && (s[1] - 0.25).abs() < 1e-6);
+    }
 }

@@ -1,0 +1,281 @@
+//! The `sori build` pipeline.
+
+use super::*;
+
+
+use crate::embed::{YamNet, EMBEDDING_DIM};
+use crate::fingerprint::{FingerprintConfig, FingerprintTable};
+use crate::index::{Index, IndexClass};
+use crate::matcher::{clip_embedding, Coverage, Exemplars, Head};
+use anyhow::{Context, Result};
+use dataset::{Dataset, Role, SoundItem};
+use evidence::{ClipEvidence, Variant};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Model id stored in indexes built with the committed YAMNet weights.
+pub const MODEL_ID: &str = "yamnet-int8-v1";
+/// Classes need at least this many training clips to be trained (others fall back to zero-shot).
+pub const MIN_TRAINING_CLIPS: usize = 8;
+/// Exemplars kept per trained class.
+pub const EXEMPLARS_PER_CLASS: usize = 8;
+/// Highest share of `other` clips the calibrated threshold lets through.
+pub const MAX_FALSE_ACCEPT: f32 = 0.04;
+
+/// What `sori build` does.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// A folder with `manifest.tsv` (corpus style) or a dataset folder.
+    pub input: PathBuf,
+    /// Folder of class images (`<slug>.svg` + `SOURCES.tsv`); images found in the dataset win.
+    pub images: Option<PathBuf>,
+    /// YAMNet weights. Default: `assets/model/yamnet.sorim`.
+    pub model: PathBuf,
+    /// Share of recordings held out from training (for honest evaluation). Default: `0.2`.
+    pub holdout: f32,
+    /// Seed of the split by recording. Default: `7`.
+    pub seed: u64,
+    /// Augmented copies per `class` clip (noise, phone + room). Default: `2`.
+    pub augmentations: usize,
+    /// Worker threads. Default: available parallelism.
+    pub threads: usize,
+}
+
+impl BuildOptions {
+    /// Options with the documented defaults.
+    pub fn new(input: PathBuf) -> Self {
+        BuildOptions {
+            input,
+            images: None,
+            model: PathBuf::from(crate::embed::DEFAULT_MODEL_PATH),
+            holdout: 0.2,
+            seed: 7,
+            augmentations: 2,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// A progress callback: `(stage, done, total)`.
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+/// Loads the YAMNet weights from a file.
+pub fn load_model(path: &Path) -> Result<Arc<YamNet>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading the model {}", path.display()))?;
+    Ok(Arc::new(YamNet::from_bytes(&bytes).with_context(|| format!("loading the model {}", path.display()))?))
+}
+
+/// The train/test split `sori build` and `sori eval` agree on.
+pub fn split(dataset: &Dataset, holdout: f32, seed: u64) -> (Vec<SoundItem>, Vec<SoundItem>) {
+    dataset::split_by_recording(&dataset.sounds, holdout, seed)
+}
+
+/// Builds an index. Returns it with a human-readable summary.
+pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, String)> {
+    let data = dataset::discover(&opts.input).map_err(anyhow::Error::msg).with_context(|| format!("reading {}", opts.input.display()))?;
+    let model = load_model(&opts.model)?;
+    let (train, test) = split(&data, opts.holdout, opts.seed);
+    let variants = |item: &SoundItem| -> Vec<Variant> {
+        let mut v = vec![Variant::Clean];
+        let n = if item.role == Role::Class { opts.augmentations } else { opts.augmentations.min(1) };
+        v.extend((0..n).map(Variant::Augmented));
+        v
+    };
+    let evidence = evidence::collect(&model, &train, &variants, opts.threads, true, progress)?;
+    let failed: Vec<String> = evidence.iter().filter_map(|e| e.error.clone()).collect();
+
+    // Coverage: trained where there are enough training clips.
+    let mut clips_per_class: BTreeMap<u16, (u32, std::collections::BTreeSet<String>)> = BTreeMap::new();
+    for item in train.iter().filter(|s| s.role == Role::Class) {
+        if let Some(c) = item.class_id {
+            let e = clips_per_class.entry(c).or_default();
+            e.0 += 1;
+            e.1.insert(item.recording.clone());
+        }
+    }
+    let trained: Vec<u16> = clips_per_class.iter().filter(|(_, (n, _))| *n as usize >= MIN_TRAINING_CLIPS).map(|(&c, _)| c).collect();
+    let label_of = |e: &ClipEvidence| -> u16 {
+        match (e.role, e.class_id) {
+            (Role::Class, Some(c)) if trained.contains(&c) => c,
+            _ => 0,
+        }
+    };
+    let rules = zero_shot::rules()?;
+
+    // Calibrate thresholds on an inner split by recording, then train the shipped head on all training clips.
+    let (fit_items, calib_items) = dataset::split_by_recording(&train, 0.25, opts.seed.wrapping_add(1));
+    let calib_recs: std::collections::HashSet<&str> = calib_items.iter().map(|s| s.recording.as_str()).collect();
+    let fit: Vec<&ClipEvidence> = evidence.iter().filter(|e| !calib_recs.contains(e.recording.as_str())).collect();
+    let calib: Vec<&ClipEvidence> = evidence.iter().filter(|e| calib_recs.contains(e.recording.as_str()) && e.variant == Variant::Clean).collect();
+    let _ = fit_items;
+    let head_fit = train::train_head(&examples(&fit, &label_of), &train::TrainOptions::default());
+    let (unknown_threshold, zs_threshold) = calibrate(&head_fit, &rules, &calib, &trained);
+    let all: Vec<&ClipEvidence> = evidence.iter().collect();
+    let mut head = train::train_head(&examples(&all, &label_of), &train::TrainOptions::default());
+    head.unknown_threshold = unknown_threshold;
+
+    // Fingerprints of the training recordings of covered classes.
+    let fp_cfg = FingerprintConfig::default();
+    let mut fingerprints = FingerprintTable::default();
+    for e in evidence.iter().filter(|e| e.variant == Variant::Clean && e.role == Role::Class) {
+        if let (Some(c), Some(l)) = (e.class_id, &e.landmarks) {
+            fingerprints.add_recording(&e.name, c, l);
+        }
+    }
+    fingerprints.finish();
+
+    let exemplars = pick_exemplars(&evidence, &trained);
+    let images = class_images(&data, opts.images.as_deref())?;
+    let taxonomy = crate::taxonomy::classes();
+    let zs_classes: Vec<u16> = rules.iter().map(|r| r.class_id).collect();
+    let classes: Vec<IndexClass> = taxonomy
+        .into_iter()
+        .map(|info| {
+            let id = info.id;
+            let (clips, recs) = clips_per_class.get(&id).map_or((0, 0), |(n, r)| (*n, r.len() as u32));
+            let coverage = if trained.contains(&id) {
+                Coverage::Trained
+            } else if zs_classes.contains(&id) {
+                Coverage::ZeroShot
+            } else {
+                Coverage::None
+            };
+            IndexClass { image: images.get(&id).cloned(), info, coverage, clips, recordings: recs }
+        })
+        .collect();
+    let zero_shot = crate::matcher::ZeroShot {
+        rules: rules.into_iter().filter(|r| !trained.contains(&r.class_id)).collect(),
+        threshold: zs_threshold,
+    };
+    let build_info = format!(
+        "source: {} ({} sounds: {} training, {} held out by recording, holdout {}, seed {}); augmentations per class clip: {}; \
+         trained classes: {}; unknown threshold {:.3}; zero-shot threshold {:.3}; failed clips: {}",
+        opts.input.file_name().map_or_else(|| opts.input.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        data.sounds.len(),
+        train.len(),
+        test.len(),
+        opts.holdout,
+        opts.seed,
+        opts.augmentations,
+        trained.len(),
+        unknown_threshold,
+        zs_threshold,
+        failed.len()
+    );
+    let index = Index {
+        feature_hash: crate::features::FeatureConfig::yamnet().hash(),
+        model_id: MODEL_ID.to_string(),
+        classes,
+        head,
+        zero_shot,
+        exemplars,
+        fingerprints,
+        build_info: build_info.clone(),
+    };
+    let mut summary = build_info;
+    if !data.unmatched.is_empty() {
+        summary.push_str(&format!("\nunmatched folders ({}):", data.unmatched.len()));
+        for u in &data.unmatched {
+            summary.push_str(&format!("\n  {}", u.display()));
+        }
+    }
+    for f in failed.iter().take(20) {
+        summary.push_str(&format!("\nskipped: {f}"));
+    }
+    Ok((index, summary))
+}
+
+fn examples(evidence: &[&ClipEvidence], label_of: &dyn Fn(&ClipEvidence) -> u16) -> Vec<train::Example> {
+    evidence
+        .iter()
+        .filter(|e| !e.embeddings.is_empty())
+        .map(|e| train::Example { x: e.clip_embedding(), label: label_of(e) })
+        .collect()
+}
+
+/// Thresholds from held-out calibration clips: the unknown threshold keeps false accepts of `other`
+/// clips at or under [`MAX_FALSE_ACCEPT`]; the zero-shot threshold keeps zero-shot answers on `other` and
+/// trained-class clips at or under 2%.
+fn calibrate(head: &Head, rules: &[crate::matcher::ZeroShotRule], calib: &[&ClipEvidence], trained: &[u16]) -> (f32, f32) {
+    let mut negatives = Vec::new();
+    let mut zs_scores = Vec::new();
+    for e in calib.iter().filter(|e| !e.embeddings.is_empty()) {
+        let x = e.clip_embedding();
+        let p = head.probabilities(&x);
+        let best_trained = head.outputs.iter().zip(&p).filter(|(&c, _)| c != 0).map(|(_, &v)| v).fold(0.0f32, f32::max);
+        let p_other = head.outputs.iter().position(|&c| c == 0).map_or(1.0, |k| p[k]);
+        if e.role == Role::Other {
+            negatives.push(best_trained);
+        }
+        if e.role != Role::Near {
+            let labels = crate::matcher::clip_label_scores(&e.score_refs(), crate::embed::NUM_AUDIOSET);
+            let best_zs = rules
+                .iter()
+                .filter(|r| !trained.contains(&r.class_id))
+                .flat_map(|r| r.labels.iter().map(|&l| labels[l as usize]))
+                .fold(0.0f32, f32::max);
+            zs_scores.push(best_zs * p_other);
+        }
+    }
+    (train::calibrate_threshold(negatives, MAX_FALSE_ACCEPT, 0.3), train::calibrate_threshold(zs_scores, 0.02, 0.3))
+}
+
+/// Up to [`EXEMPLARS_PER_CLASS`] clean clip embeddings (the mean half) per trained class: those closest to
+/// the class centroid.
+fn pick_exemplars(evidence: &[ClipEvidence], trained: &[u16]) -> Exemplars {
+    let mut class_ids = Vec::new();
+    let mut vectors = Vec::new();
+    for &c in trained {
+        let members: Vec<Vec<f32>> = evidence
+            .iter()
+            .filter(|e| e.class_id == Some(c) && e.role == Role::Class && e.variant == Variant::Clean && !e.embeddings.is_empty())
+            .map(|e| clip_embedding(&e.embedding_refs(), EMBEDDING_DIM)[..EMBEDDING_DIM].to_vec())
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let mut centroid = vec![0.0f32; EMBEDDING_DIM];
+        for m in &members {
+            centroid.iter_mut().zip(m).for_each(|(a, b)| *a += b / members.len() as f32);
+        }
+        let mut order: Vec<usize> = (0..members.len()).collect();
+        let dist = |m: &Vec<f32>| m.iter().zip(&centroid).map(|(a, b)| (a - b) * (a - b)).sum::<f32>();
+        order.sort_by(|&a, &b| dist(&members[a]).total_cmp(&dist(&members[b])).then(a.cmp(&b)));
+        for &i in order.iter().take(EXEMPLARS_PER_CLASS) {
+            class_ids.push(c);
+            vectors.extend_from_slice(&members[i]);
+        }
+    }
+    Exemplars { dim: EMBEDDING_DIM as u32, class_ids, vectors }
+}
+
+/// One image per class: from the dataset (its most representative image) or else from `images_dir`
+/// (`<slug>.svg` with credits in `SOURCES.tsv`).
+fn class_images(data: &Dataset, images_dir: Option<&Path>) -> Result<BTreeMap<u16, crate::index::ClassImage>> {
+    let mut out = BTreeMap::new();
+    let credits: BTreeMap<String, String> = images_dir
+        .and_then(|d| std::fs::read_to_string(d.join("SOURCES.tsv")).ok())
+        .map(|s| {
+            s.lines()
+                .skip(1)
+                .filter_map(|l| {
+                    let f: Vec<&str> = l.split('\t').collect();
+                    (f.len() >= 5).then(|| (f[0].to_string(), format!("“{}” from {} ({}), {}", f[2], f[1], f[3], f[4])))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for class in crate::taxonomy::classes() {
+        let from_dataset = data.images.get(&class.id).and_then(|paths| images::pick_representative(paths, 1).into_iter().next());
+        let path = from_dataset.or_else(|| images_dir.map(|d| d.join(format!("{}.svg", class.slug))).filter(|p| p.exists()));
+        if let Some(path) = path {
+            let mut image = images::load_class_image(&path).map_err(anyhow::Error::msg).with_context(|| format!("image {}", path.display()))?;
+            if image.credit.is_empty() {
+                image.credit = credits.get(&class.slug).cloned().unwrap_or_default();
+            }
+            out.insert(class.id, image);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,372 @@
+// The page's entry module: loads the wasm core, the model and the index, then wires the inputs
+// (microphone, file) to the outputs (answer card, meter, spectrogram, timeline, gallery).
+//
+// Flow:  init() + fetch(model, index) → new Sori → classes()/image() → gallery
+//        mic:  Mic (worklet blocks) → listener.push;  rAF → listener.poll() → meter/spectrogram/card
+//        file: decodeFile → sori.scan → card + timeline
+// Kiosk (`?kiosk=1`): no controls, large type, listens continuously, holds an answer HOLD_MS,
+// recovers the mic by itself. Test hooks: `window.__sori` {state, timings}, `data-*` attributes.
+
+import init, { Sori } from '../sori.js';
+import { applyStatic, defaultLang, lang, setLang, t } from './i18n.js';
+import { AudioInputError, Mic, decodeFile, missingFeatures } from './audio.js';
+import { AnswerCard, Images, Spectrogram, renderGallery, renderTimeline, setLevel, setPeak } from './ui.js';
+
+/** How long the kiosk keeps showing an answer after the last time it was heard (ms). */
+const HOLD_MS = 4000;
+/** Files longer than this (s) get a timeline of what was heard when. */
+const TIMELINE_MIN_S = 3;
+/** Where the model and the index are served, relative to the page. */
+const MODEL_URL = 'model/yamnet.sorim';
+const INDEX_URL = 'default.idx';
+
+const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
+const params = new URLSearchParams(location.search);
+const kiosk = params.get('kiosk') === '1';
+
+const app = {
+  sori: null,
+  classes: new Map(),
+  classList: [],
+  images: null,
+  card: null,
+  spectro: null,
+  mic: null,
+  listener: null,
+  listenerRate: 0,
+  raf: 0,
+  holdUntil: 0,
+  pollErrors: 0,
+  lastFile: null, // {timeline, duration}
+};
+
+window.__sori = { state: 'loading', timings: {}, kiosk };
+
+function setState(state) {
+  window.__sori.state = state;
+  document.documentElement.dataset.state = state;
+  const status = $('status');
+  status.dataset.state = state;
+  status.textContent = state === 'loading' ? t('loading') : state === 'ready' ? t('ready') : '';
+}
+
+/** Shows an actionable error. `code` is an AudioInputError code or 'load' / 'analysis'. */
+function showError(code, vars = {}) {
+  const key =
+    {
+      insecure: 'err_insecure',
+      unsupported: 'err_unsupported',
+      'mic-denied': 'err_mic_denied',
+      'no-mic': 'err_no_mic',
+      'mic-busy': 'err_mic_busy',
+      'mic-lost': 'err_mic_lost',
+      'file-decode': 'err_file_decode',
+      'file-empty': 'err_file_empty',
+      analysis: 'err_analysis',
+      load: 'err_load',
+    }[code] ?? 'err_analysis';
+  const box = $('error');
+  box.dataset.code = code;
+  box.querySelector('[data-role="error-text"]').textContent = t(key, { what: '', name: '', msg: '', ...vars });
+  box.hidden = false;
+}
+
+function clearError() {
+  const box = $('error');
+  box.hidden = true;
+  box.dataset.code = '';
+}
+
+function errorVars(err) {
+  return { what: err?.detail || err?.message || String(err), name: err?.detail || '', msg: err?.message || String(err) };
+}
+
+async function fetchBytes(url) {
+  let res;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new Error(`${url}: ${err.message}`);
+  }
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function load() {
+  const t0 = performance.now();
+  const missing = missingFeatures();
+  if (missing.length) {
+    setState('error');
+    showError('unsupported', { what: missing.join(', ') });
+    return;
+  }
+  let model, index;
+  try {
+    [, model, index] = await Promise.all([init(), fetchBytes(MODEL_URL), fetchBytes(INDEX_URL)]);
+  } catch (err) {
+    setState('error');
+    showError('load', { what: err.message });
+    return;
+  }
+  const t1 = performance.now();
+  try {
+    app.sori = new Sori(model, index);
+    app.classList = app.sori.classes();
+  } catch (err) {
+    setState('error');
+    showError('load', { what: err?.message ?? String(err) });
+    return;
+  }
+  for (const c of app.classList) app.classes.set(c.slug, c);
+  app.images = new Images(app.sori);
+  app.card = new AnswerCard($('verdict'), app.classes, app.images);
+  app.card.message('idle');
+  renderGallery($('gallery'), app.classList, app.images);
+  const t2 = performance.now();
+  Object.assign(window.__sori.timings, { fetchMs: t1 - t0, constructMs: t2 - t1, ready: t2 });
+  setState('ready');
+  $('listen').disabled = false;
+  $('file-input').disabled = false;
+  if (kiosk) startKiosk();
+}
+
+// ---------------------------------------------------------------- microphone
+
+function makeMic() {
+  return new Mic({
+    maxRetries: kiosk ? Infinity : 3,
+    onBlock: (block) => {
+      try {
+        app.listener?.push(block);
+      } catch (err) {
+        console.warn('listener.push failed', err);
+      }
+    },
+    onStart: (rate) => {
+      if (!app.listener || app.listenerRate !== rate) {
+        app.listener?.free?.();
+        app.listener = app.sori.listener(rate);
+        app.listenerRate = rate;
+      } else app.listener.reset();
+      app.spectro.clear();
+      clearError();
+      setListening(true);
+      if (!kiosk || Date.now() > app.holdUntil) app.card.message('listening');
+      loop();
+    },
+    onStop: () => setListening(false),
+    onRecovering: (err) => {
+      setListening(false);
+      if (err.code === 'needs-gesture' && kiosk) $('kiosk-start').hidden = false;
+      if (kiosk) app.card.message('recovering');
+      else showError('mic-lost', errorVars(err));
+    },
+    onFatal: (err) => {
+      setListening(false);
+      showError(err.code, errorVars(err));
+    },
+  });
+}
+
+function setListening(on) {
+  const btn = $('listen');
+  btn.setAttribute('aria-pressed', on ? 'true' : 'false');
+  const label = btn.querySelector('[data-role="label"]');
+  label.dataset.i18n = on ? 'stop' : 'listen';
+  label.textContent = t(label.dataset.i18n);
+  document.documentElement.dataset.listening = on ? '1' : '0';
+  if (!on) {
+    cancelAnimationFrame(app.raf);
+    app.raf = 0;
+    setLevel($('level-bar'), -Infinity);
+  }
+}
+
+async function toggleListen() {
+  if (!app.sori) return;
+  if (app.mic?.wanted) {
+    app.mic.stop();
+    return;
+  }
+  clearError();
+  app.mic ??= makeMic();
+  app.card.message('starting');
+  try {
+    await app.mic.start(); // still inside the click: the AudioContext is created and resumed first
+  } catch (err) {
+    if (err.code === 'cancelled') return;
+    app.card.message('idle');
+    showError(err.code ?? 'mic-busy', errorVars(err));
+  }
+}
+
+function loop() {
+  cancelAnimationFrame(app.raf);
+  const frame = () => {
+    tick();
+    if (app.mic?.running) app.raf = requestAnimationFrame(frame);
+  };
+  app.raf = requestAnimationFrame(frame);
+}
+
+function tick() {
+  if (!app.listener || !app.mic?.running) return;
+  let p;
+  try {
+    p = app.listener.poll();
+    app.pollErrors = 0;
+  } catch (err) {
+    console.warn('listener.poll failed', err);
+    app.pollErrors += 1;
+    app.listener.reset?.();
+    if (kiosk && app.pollErrors > 5) location.reload(); // last resort for an unattended kiosk
+    return;
+  }
+  setLevel($('level-bar'), p.level);
+  setPeak($('peak-hz'), p.peakHz);
+  if (p.melFrames?.length) app.spectro.push(p.melFrames);
+  const now = Date.now();
+  if (p.result) {
+    const r = p.result;
+    const isClass = r.verdict !== 'silence' && r.verdict !== 'unknown';
+    if (!kiosk) app.card.show(r, { heardSeconds: p.heardSeconds });
+    else if (isClass) {
+      app.card.show(r);
+      app.holdUntil = now + HOLD_MS;
+    } else if (now > app.holdUntil) {
+      if (r.verdict === 'unknown') app.card.show(r);
+      else app.card.message('listening');
+    }
+  } else if (kiosk && app.holdUntil && now > app.holdUntil && app.card.root.dataset.state === 'class') {
+    app.card.message('listening');
+  }
+}
+
+// Hidden tabs get no animation frames; keep analysing (and draining the listener) at 4 Hz.
+setInterval(() => {
+  if (document.hidden) tick();
+}, 250);
+
+// ---------------------------------------------------------------- kiosk
+
+function startKiosk() {
+  document.documentElement.classList.add('kiosk');
+  app.mic ??= makeMic();
+  const overlay = $('kiosk-start');
+  const askForTap = () => {
+    overlay.hidden = false;
+    overlay.focus();
+  };
+  const onFail = (err) => {
+    if (err.code === 'needs-gesture') askForTap();
+    else if (err.code !== 'cancelled') app.mic.keepTrying(err);
+  };
+  const begin = () => {
+    overlay.hidden = true;
+    app.mic.stop();
+    app.mic.start().catch(onFail);
+  };
+  overlay.addEventListener('pointerdown', begin);
+  overlay.addEventListener('keydown', begin);
+  app.card.message('starting');
+  // Try without a gesture (kiosk browsers allow it); if audio does not flow soon, ask for one tap.
+  app.mic.start().catch(onFail);
+}
+
+// ---------------------------------------------------------------- files
+
+async function handleFile(file) {
+  if (!app.sori || !file) return;
+  clearError();
+  if (app.mic?.wanted && !kiosk) app.mic.stop();
+  const status = $('file-status');
+  status.textContent = t('fileWorking', { name: file.name });
+  status.dataset.state = 'working';
+  const t0 = performance.now();
+  let decoded;
+  try {
+    decoded = await decodeFile(file, file.name);
+  } catch (err) {
+    status.textContent = '';
+    status.dataset.state = 'error';
+    const code = err instanceof AudioInputError ? err.code : 'file-decode';
+    showError(code, { ...errorVars(err), name: file.name });
+    return;
+  }
+  const t1 = performance.now();
+  let out;
+  try {
+    out = app.sori.scan(decoded.samples, decoded.sampleRate);
+  } catch (err) {
+    status.textContent = '';
+    status.dataset.state = 'error';
+    showError('analysis', errorVars(err));
+    return;
+  }
+  const t2 = performance.now();
+  app.card.show(out.overall);
+  app.lastFile = decoded.duration > TIMELINE_MIN_S ? { timeline: out.timeline, duration: decoded.duration } : null;
+  if (app.lastFile) renderTimeline($('timeline'), out.timeline, decoded.duration, app.classes);
+  else renderTimeline($('timeline'), [], 0, app.classes);
+  const ms = Math.round(t2 - t0);
+  status.textContent = t('fileDone', { name: file.name, ms });
+  status.dataset.state = 'done';
+  status.dataset.ms = String(ms);
+  window.__sori.timings.lastFile = { decodeMs: t1 - t0, scanMs: t2 - t1, totalMs: t2 - t0, duration: decoded.duration };
+}
+
+function wireFile() {
+  const input = $('file-input');
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    handleFile(file).finally(() => {
+      input.value = ''; // the same file can be chosen again
+    });
+  });
+  const zone = $('drop-zone');
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('drag');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('drag'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('drag');
+    handleFile(e.dataTransfer?.files?.[0]);
+  });
+}
+
+// ---------------------------------------------------------------- language, offline, start
+
+function switchLang() {
+  setLang(lang() === 'ko' ? 'en' : 'ko');
+  applyStatic();
+  setState(window.__sori.state);
+  setListening(Boolean(app.mic?.running));
+  if (app.card) app.card.refresh();
+  if (app.sori) renderGallery($('gallery'), app.classList, app.images);
+  if (app.lastFile) renderTimeline($('timeline'), app.lastFile.timeline, app.lastFile.duration, app.classes);
+  const code = $('error').dataset.code;
+  if (code) clearError(); // messages are not re-translated; a stale one is better gone
+}
+
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator) || !globalThis.isSecureContext) return;
+  navigator.serviceWorker.register('./sw.js').catch((err) => console.warn('service worker not registered', err));
+}
+
+function main() {
+  setLang(defaultLang());
+  applyStatic();
+  setState('loading');
+  app.spectro = new Spectrogram($('spectrogram'));
+  setPeak($('peak-hz'), null);
+  $('listen').addEventListener('click', toggleListen);
+  $('lang').addEventListener('click', switchLang);
+  $('error').querySelector('[data-role="dismiss"]').addEventListener('click', clearError);
+  wireFile();
+  registerServiceWorker();
+  load();
+}
+
+main();

@@ -1,0 +1,171 @@
+// Korean + English UI strings.
+//
+// Input: a language code ('ko' | 'en'). Output: strings for the UI, and `applyStatic()`, which fills
+// every element carrying `data-i18n="key"` (textContent) or `data-i18n-attr="attr:key,attr:key"`.
+// Default language: the saved choice (localStorage 'sori.lang'), else 'ko' when navigator.language
+// starts with "ko", else 'en'. Class names come from the index (nameKo/nameEn), not from here.
+
+/** Every UI string, per language. `{x}` placeholders are filled by `t(key, {x: …})`. */
+export const STRINGS = {
+  ko: {
+    title: '소리 — 무슨 소리일까?',
+    tagline: '들려주면 무슨 소리인지 알려 드려요 (76가지 생활 소리).',
+    langSwitch: 'English',
+    langSwitchLabel: 'Switch to English',
+    loading: '모델을 불러오는 중…',
+    ready: '준비됐어요',
+    listen: '듣기',
+    stop: '멈추기',
+    listenHint: '버튼을 누르고 소리를 들려주세요.',
+    listening: '듣는 중…',
+    starting: '마이크를 켜는 중…',
+    level: '소리 크기',
+    peak: '주 주파수',
+    spectrogram: '스펙트로그램',
+    answer: '들린 소리',
+    noAnswer: '아직 들은 소리가 없어요.',
+    silence: '조용해요. 소리가 들리지 않아요.',
+    unknown: '잘 모르는 소리예요. 76가지 중 어느 것과도 충분히 비슷하지 않아요.',
+    confidence: '확신도',
+    candidates: '다른 후보',
+    category: '분류',
+    heard: '들은 시간: {s}초',
+    fingerprint: '녹음 일치: {rec} ({t}초 지점)',
+    fileTitle: '파일로 확인하기',
+    fileDrop: '오디오 파일을 여기에 끌어다 놓거나 눌러서 고르세요.',
+    fileChoose: '파일 고르기',
+    fileWorking: '분석 중: {name}',
+    fileDone: '{name}: {ms} ms 만에 분석했어요.',
+    timeline: '시간별로 들린 소리',
+    gallery: '알아듣는 소리 76가지',
+    coverage_trained: '학습됨',
+    coverage_zero_shot: '제로샷',
+    coverage_none: '인식 불가',
+    clips: '클립 {n}개',
+    credits: '출처와 라이선스',
+    kioskStart: '화면을 눌러 듣기 시작',
+    kioskRecovering: '마이크를 다시 연결하는 중…',
+    err_insecure: '이 페이지는 보안 연결(https 또는 localhost)에서만 마이크를 쓸 수 있어요. https 주소로 다시 열어 주세요.',
+    err_unsupported:
+      '이 브라우저는 필요한 기능({what})을 지원하지 않아요. 최신 Chrome, Edge, Firefox 또는 Safari 16.4 이상에서 열어 주세요.',
+    err_mic_denied:
+      '마이크 사용이 거부됐어요. 주소창의 자물쇠(또는 브라우저 설정)에서 이 사이트의 마이크를 허용한 뒤 다시 눌러 주세요.',
+    err_no_mic: '마이크를 찾지 못했어요. 마이크를 연결하거나 다른 앱이 쓰고 있지 않은지 확인한 뒤 다시 눌러 주세요.',
+    err_mic_busy: '마이크를 열 수 없어요 (다른 앱이 사용 중일 수 있어요). 그 앱을 닫고 다시 눌러 주세요.',
+    err_mic_lost: '마이크 연결이 끊겼어요. 다시 연결하는 중이에요…',
+    err_file_decode:
+      '“{name}” 파일을 읽을 수 없어요. 손상됐거나 지원하지 않는 형식이에요. WAV, MP3, OGG, M4A 파일로 다시 시도해 주세요.',
+    err_file_empty: '“{name}” 파일에 소리가 없어요.',
+    err_analysis: '분석하지 못했어요: {msg}',
+    err_load: '모델이나 색인을 불러오지 못했어요 ({what}). 인터넷 연결을 확인하고 페이지를 새로 고쳐 주세요.',
+    dismiss: '닫기',
+    retry: '다시 시도',
+  },
+  en: {
+    title: 'Sori — what sound is this?',
+    tagline: 'Let it listen and it tells you what the sound is (76 everyday sounds).',
+    langSwitch: '한국어',
+    langSwitchLabel: '한국어로 보기',
+    loading: 'Loading the model…',
+    ready: 'Ready',
+    listen: 'Listen',
+    stop: 'Stop',
+    listenHint: 'Press the button and play a sound.',
+    listening: 'Listening…',
+    starting: 'Starting the microphone…',
+    level: 'Level',
+    peak: 'Peak',
+    spectrogram: 'Spectrogram',
+    answer: 'What I heard',
+    noAnswer: 'Nothing heard yet.',
+    silence: 'It is quiet. No sound to recognise.',
+    unknown: 'I don’t know this sound. It is not close enough to any of the 76 classes.',
+    confidence: 'Confidence',
+    candidates: 'Other candidates',
+    category: 'Category',
+    heard: 'Heard for {s} s',
+    fingerprint: 'Recording match: {rec} (at {t} s)',
+    fileTitle: 'Check a file',
+    fileDrop: 'Drop an audio file here, or click to choose one.',
+    fileChoose: 'Choose a file',
+    fileWorking: 'Analysing {name}…',
+    fileDone: '{name}: analysed in {ms} ms.',
+    timeline: 'What was heard when',
+    gallery: 'The 76 sounds Sori knows',
+    coverage_trained: 'trained',
+    coverage_zero_shot: 'zero-shot',
+    coverage_none: 'not recognised',
+    clips: '{n} clips',
+    credits: 'Credits and licences',
+    kioskStart: 'Tap the screen to start listening',
+    kioskRecovering: 'Reconnecting the microphone…',
+    err_insecure:
+      'The microphone only works on a secure page (https or localhost). Open this page through its https address.',
+    err_unsupported:
+      'This browser lacks a feature Sori needs ({what}). Use a current Chrome, Edge, Firefox, or Safari 16.4 or newer.',
+    err_mic_denied:
+      'Microphone access was denied. Allow the microphone for this site (padlock icon in the address bar, or browser settings), then press Listen again.',
+    err_no_mic: 'No microphone found. Plug one in (or check that another app is not using it), then press Listen again.',
+    err_mic_busy: 'The microphone could not be opened (another app may be using it). Close that app and press Listen again.',
+    err_mic_lost: 'The microphone was disconnected. Reconnecting…',
+    err_file_decode:
+      'Could not read “{name}”: the file is damaged or in an unsupported format. Try a WAV, MP3, OGG or M4A file.',
+    err_file_empty: '“{name}” contains no audio.',
+    err_analysis: 'Analysis failed: {msg}',
+    err_load: 'Could not load the model or the index ({what}). Check your connection and reload the page.',
+    dismiss: 'Dismiss',
+    retry: 'Try again',
+  },
+};
+
+/** The supported languages, in switch order. */
+export const LANGS = ['ko', 'en'];
+
+let current = 'en';
+
+/** Picks the starting language: saved choice, else navigator.language (ko* → 'ko'), else 'en'. */
+export function defaultLang(nav = globalThis.navigator, storage = safeStorage()) {
+  const saved = storage?.getItem('sori.lang');
+  if (saved && LANGS.includes(saved)) return saved;
+  const langs = nav?.languages?.length ? nav.languages : [nav?.language ?? 'en'];
+  return String(langs[0] ?? 'en').toLowerCase().startsWith('ko') ? 'ko' : 'en';
+}
+
+/** The current language code. */
+export function lang() {
+  return current;
+}
+
+/** Sets the language (unknown codes fall back to 'en'), remembers it, and updates `<html lang>`. */
+export function setLang(code) {
+  current = LANGS.includes(code) ? code : 'en';
+  safeStorage()?.setItem('sori.lang', current);
+  document.documentElement.lang = current;
+  return current;
+}
+
+/** Looks up `key` in the current language (falls back to English, then the key) and fills `{x}` slots. */
+export function t(key, params = {}) {
+  const s = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
+}
+
+/** Fills static text: `data-i18n="key"` → textContent; `data-i18n-attr="aria-label:key,title:key"` → attributes. */
+export function applyStatic(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-attr]')) {
+    for (const pair of el.dataset.i18nAttr.split(',')) {
+      const [attr, key] = pair.split(':').map((x) => x.trim());
+      if (attr && key) el.setAttribute(attr, t(key));
+    }
+  }
+  document.title = t('title');
+}
+
+function safeStorage() {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null; // Storage blocked (private mode, sandbox): the choice simply is not remembered.
+  }
+}
