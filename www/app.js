@@ -1,13 +1,12 @@
 // The page's entry module: loads the wasm core, the model and the index, then wires the inputs
 // (microphone, file) to the outputs (answer card, meter, spectrogram, timeline, gallery).
 //
-// Flow:  init() + fetch(model, index) → new Sori → classes()/image() → gallery
+// Flow:  import('../sori.js') + init() + fetch(model, index) → new Sori → classes()/image() → gallery
 //        mic:  Mic (worklet blocks) → listener.push;  rAF → listener.poll() → meter/spectrogram/card
 //        file: decodeFile → sori.scan → card + timeline
 // Kiosk (`?kiosk=1`): no controls, large type, listens continuously, holds an answer HOLD_MS,
 // recovers the mic by itself. Test hooks: `window.__sori` {state, timings}, `data-*` attributes.
 
-import init, { Sori } from '../sori.js';
 import { applyStatic, defaultLang, lang, setLang, t } from './i18n.js';
 import { AudioInputError, Mic, decodeFile, missingFeatures } from './audio.js';
 import { AnswerCard, Images, Spectrogram, renderGallery, renderTimeline, setLevel, setPeak } from './ui.js';
@@ -100,9 +99,14 @@ async function load() {
     showError('unsupported', { what: missing.join(', ') });
     return;
   }
-  let model, index;
+  let model, index, Sori;
   try {
-    [, model, index] = await Promise.all([init(), fetchBytes(MODEL_URL), fetchBytes(INDEX_URL)]);
+    // Imported here, not statically, so a missing or broken sori.js becomes a message, not a blank page.
+    const glue = import('../sori.js').then(async (m) => {
+      await m.default();
+      Sori = m.Sori;
+    });
+    [, model, index] = await Promise.all([glue, fetchBytes(MODEL_URL), fetchBytes(INDEX_URL)]);
   } catch (err) {
     setState('error');
     showError('load', { what: err.message });

@@ -24,6 +24,7 @@ const PRECACHE = [
   'www/i18n.js',
   'www/ui.js',
   'www/worklet.js',
+  'www/nomodule.js',
   'www/style.css',
   'www/icons/icon.svg',
   'www/icons/icon-192.png',

@@ -49,7 +49,8 @@ impl Decoded {
 /// # Errors
 /// [`AudioError::Io`] when the file cannot be read, otherwise as [`decode_bytes`].
 pub fn decode_file(path: &Path) -> Result<Decoded, AudioError> {
-    let bytes = std::fs::read(path).map_err(|e| AudioError::Io(format!("{}: {e}", path.display())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| AudioError::Io(format!("{}: {e}", path.display())))?;
     let ext = path.extension().and_then(|e| e.to_str());
     decode_bytes(bytes, ext)
 }
@@ -68,7 +69,9 @@ pub fn decode_bytes(bytes: Vec<u8>, ext_hint: Option<&str>) -> Result<Decoded, A
     let hint = ext_hint.map(str::to_ascii_lowercase);
     match catch_unwind(AssertUnwindSafe(|| decode_inner(bytes, hint.as_deref()))) {
         Ok(result) => result,
-        Err(_) => Err(AudioError::Decode("the decoder crashed on this stream".into())),
+        Err(_) => Err(AudioError::Decode(
+            "the decoder crashed on this stream".into(),
+        )),
     }
 }
 

@@ -28,7 +28,8 @@ mod cli {
     use std::sync::{Arc, Mutex};
 
     const DEFAULT_MODEL: &[u8] = include_bytes!("../../assets/model/yamnet.sorim");
-    const DEFAULT_INDEX: &[u8] = include_bytes!("../../assets/default.idx");
+    /// The committed default index, read at run time so that `sori build` can create it.
+    const DEFAULT_INDEX_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/default.idx");
 
     /// Sori (소리): what sound is this?
     #[derive(Parser)]
@@ -71,7 +72,7 @@ mod cli {
             /// Audio files (wav, ogg, flac, mp3).
             #[arg(required = true)]
             audio: Vec<PathBuf>,
-            /// Index file (default: the compiled-in default index).
+            /// Index file (default: the project's assets/default.idx).
             #[arg(long)]
             index: Option<PathBuf>,
             /// YAMNet weights (default: the compiled-in model).
@@ -89,7 +90,7 @@ mod cli {
             /// The corpus manifest.tsv (or its folder).
             #[arg(long)]
             manifest: PathBuf,
-            /// Index file (default: the compiled-in default index).
+            /// Index file (default: the project's assets/default.idx).
             #[arg(long)]
             index: Option<PathBuf>,
             /// YAMNet weights (default: the compiled-in model).
@@ -141,7 +142,10 @@ mod cli {
     fn load_index(path: &Option<PathBuf>) -> Result<Index> {
         let (bytes, what) = match path {
             Some(p) => (std::fs::read(p).with_context(|| format!("reading {}", p.display()))?, p.display().to_string()),
-            None => (DEFAULT_INDEX.to_vec(), "the compiled-in default index".to_string()),
+            None => (
+                std::fs::read(DEFAULT_INDEX_PATH).with_context(|| format!("reading the default index {DEFAULT_INDEX_PATH} (build it with `sori build`)"))?,
+                DEFAULT_INDEX_PATH.to_string(),
+            ),
         };
         let index = Index::from_bytes(&bytes).with_context(|| format!("loading {what}"))?;
         index.check_features(sori::features::FeatureConfig::yamnet().hash()).with_context(|| format!("loading {what}"))?;

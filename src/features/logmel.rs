@@ -203,7 +203,9 @@ mod tests {
     #[test]
     fn push_matches_compute_for_odd_blocks() {
         let mut x = LogMelExtractor::new(&FeatureConfig::yamnet());
-        let sig: Vec<f32> = (0..5_000).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+        let sig: Vec<f32> = (0..5_000)
+            .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
+            .collect();
         let whole = x.compute(&sig);
         let mut streamed = LogMel::new(64);
         for block in sig.chunks(37) {

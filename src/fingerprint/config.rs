@@ -36,6 +36,10 @@ pub struct FingerprintConfig {
     /// Default: `-45.0` (a sine at about −93 dBFS), low enough for quiet recordings, high
     /// enough to skip digital silence and codec dither.
     pub min_peak_db: f32,
+    /// Peaks are ranked by their level minus the mean level of ± this many bins around them
+    /// in the same frame (spectral whitening, so that filtering does not change the ranking);
+    /// `0` ranks by raw level. Default: `24` (±375 Hz).
+    pub whiten_bins: usize,
     /// Reference side: keep a peak only if fewer than this many stronger peaks lie within
     /// ±0.5 s of it (≈ peaks per second). Default: `4.0`.
     pub peaks_per_second: f32,
@@ -70,6 +74,7 @@ impl Default for FingerprintConfig {
             peak_radius_bins: 6,
             peak_radius_frames: 4,
             min_peak_db: -45.0,
+            whiten_bins: 24,
             peaks_per_second: 4.0,
             fan_out: 3,
             query_peaks_per_second: 16.0,
@@ -129,6 +134,7 @@ impl FingerprintConfig {
         for v in [
             self.peak_radius_bins as u64,
             self.peak_radius_frames as u64,
+            self.whiten_bins as u64,
             self.fan_out as u64,
             self.query_fan_out as u64,
             u64::from(self.min_dt),

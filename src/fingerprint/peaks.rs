@@ -22,7 +22,7 @@ pub(crate) struct Peak {
     pub t: u16,
     /// STFT bin.
     pub f: u16,
-    /// Log power in dB.
+    /// Ranking score: log power in dB, minus the local spectral mean when whitening.
     pub db: f32,
 }
 
@@ -32,6 +32,8 @@ pub(crate) struct Spectrogram {
     pub lo: usize,
     pub width: usize,
     pub db: Vec<f32>,
+    /// Local spectral mean (dB) per point, empty when whitening is off.
+    pub mean: Vec<f32>,
 }
 
 impl Spectrogram {
@@ -50,7 +52,7 @@ impl Spectrogram {
         };
         let mut db = vec![0f32; frames * width];
         if frames == 0 {
-            return Self { frames, lo, width, db };
+            return Self { frames, lo, width, db, mean: Vec::new() };
         }
         let mut planner = RealFftPlanner::<f32>::new();
         let fft = planner.plan_fft_forward(FFT_SIZE);
@@ -82,7 +84,8 @@ impl Spectrogram {
                 *v = 10.0 * (c.norm_sqr() + 1e-12).log10();
             }
         }
-        Self { frames, lo, width, db }
+        let mean = local_mean(&db, width, cfg.whiten_bins);
+        Self { frames, lo, width, db, mean }
     }
 
     fn at(&self, t: usize, i: usize) -> f32 {
@@ -113,10 +116,11 @@ impl Spectrogram {
                 let i0 = i.saturating_sub(rf);
                 let i1 = (i + rf).min(self.width - 1);
                 if self.is_box_max(v, t, i, (t0, t1), (i0, i1)) {
+                    let m = self.mean.get(t * self.width + i).copied().unwrap_or(0.0);
                     out.push(Peak {
                         t: t as u16,
                         f: (self.lo + i) as u16,
-                        db: v,
+                        db: v - m,
                     });
                 }
             }
@@ -136,6 +140,26 @@ impl Spectrogram {
         }
         true
     }
+}
+
+/// Mean of each row over ±`radius` bins (clamped at the row ends); empty when `radius` is 0.
+fn local_mean(db: &[f32], width: usize, radius: usize) -> Vec<f32> {
+    if radius == 0 || width == 0 {
+        return Vec::new();
+    }
+    let mut out = vec![0f32; db.len()];
+    let mut prefix = vec![0f64; width + 1];
+    for (row, dst) in db.chunks_exact(width).zip(out.chunks_exact_mut(width)) {
+        for (k, &v) in row.iter().enumerate() {
+            prefix[k + 1] = prefix[k] + f64::from(v);
+        }
+        for (i, d) in dst.iter_mut().enumerate() {
+            let a = i.saturating_sub(radius);
+            let b = (i + radius + 1).min(width);
+            *d = ((prefix[b] - prefix[a]) / (b - a) as f64) as f32;
+        }
+    }
+    out
 }
 
 /// Keeps the peaks that have fewer than `round(per_second)` stronger peaks within ±0.5 s.

@@ -334,8 +334,13 @@ pub fn int8_scale(v: &[f32]) -> f32 {
     let s = max / 127.0;
     let bits = s.to_bits();
     const DROP: u32 = (1 << 7) - 1; // keep 16 of the 23 stored mantissa bits
-    let up = if bits & DROP == 0 { bits } else { (bits | DROP) + 1 };
-    f32::from_bits(up)
+    let up = f32::from_bits(if bits & DROP == 0 { bits } else { (bits | DROP) + 1 });
+    // Near f32::MAX, 127 · up could overflow; values then clamp to ±127 instead.
+    if (up * 127.0).is_finite() {
+        up
+    } else {
+        s
+    }
 }
 
 /// Quantises `v` to int8 with [`int8_scale`]; returns the scale and pushes the bytes.

@@ -1,0 +1,350 @@
+//! The forward pass's inner loops: NHWC activations (`[h][w][c]`, one image) -> NHWC activations.
+//!
+//! Every kernel is plain safe Rust written so that LLVM vectorises the innermost loop over
+//! channels: `f32x4` on wasm32 with `+simd128`, SSE/AVX natively. The pointwise convolution,
+//! where nearly all of YAMNet's 70 M multiply-adds are, is a register-blocked GEMM on packed
+//! operands: [`pack_panels`] lays the weights out once at load as `NR`-column panels, and
+//! [`pack_rows`] interleaves `MR` activation rows per call, so the micro-kernel streams both
+//! contiguously and keeps an `MR x NR` accumulator tile in registers.
+
+/// Rows (pixels) per GEMM micro-tile.
+pub(crate) const MR: usize = 4;
+/// Columns (output channels) per GEMM micro-tile and weight panel.
+pub(crate) const NR: usize = 8;
+
+/// TensorFlow `SAME` geometry of a 3x3 kernel on one axis: `(output size, padding before)`.
+///
+/// `out = ceil(n / stride)`; the total padding `max((out - 1) * stride + 3 - n, 0)` is split with
+/// the smaller half before (stride 2 on an even size pads 0 before, 1 after).
+pub(crate) fn same_geometry(n: usize, stride: usize) -> (usize, usize) {
+    let out = n.div_ceil(stride);
+    let total = ((out - 1) * stride + 3).saturating_sub(n);
+    (out, total / 2)
+}
+
+/// Valid kernel taps `k in 0..3` for output position `o`: input index `o * stride + k - pad` in `0..n`.
+#[inline]
+fn taps(o: usize, stride: usize, pad: usize, n: usize) -> (usize, usize) {
+    let start = o * stride; // input index of tap k is start + k - pad
+    let lo = pad.saturating_sub(start);
+    let hi = (n + pad - start).min(3);
+    (lo, hi)
+}
+
+#[inline]
+fn relu_in_place(v: &mut [f32]) {
+    for x in v {
+        *x = x.max(0.0);
+    }
+}
+
+/// `acc[k] += x[k] * w[k]`.
+#[inline]
+fn mul_add(acc: &mut [f32], x: &[f32], w: &[f32]) {
+    for ((a, &x), &w) in acc.iter_mut().zip(x).zip(w) {
+        *a += x * w;
+    }
+}
+
+/// `acc[k] += s * w[k]`.
+#[inline]
+fn axpy(acc: &mut [f32], s: f32, w: &[f32]) {
+    for (a, &w) in acc.iter_mut().zip(w) {
+        *a += s * w;
+    }
+}
+
+/// Full 3x3 convolution + bias + ReLU. `input` is `[h][w][cin]`, `weights` `[3][3][cin][cout]`,
+/// `out` receives `[oh][ow][cout]` (its first `oh * ow * cout` values).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn conv3x3(
+    input: &[f32],
+    (h, w, cin): (usize, usize, usize),
+    weights: &[f32],
+    bias: &[f32],
+    stride: usize,
+    out: &mut [f32],
+) -> (usize, usize) {
+    let cout = bias.len();
+    let (oh, pt) = same_geometry(h, stride);
+    let (ow, pl) = same_geometry(w, stride);
+    for oy in 0..oh {
+        let (ky0, ky1) = taps(oy, stride, pt, h);
+        for ox in 0..ow {
+            let (kx0, kx1) = taps(ox, stride, pl, w);
+            let o = &mut out[(oy * ow + ox) * cout..][..cout];
+            o.copy_from_slice(bias);
+            for ky in ky0..ky1 {
+                let iy = oy * stride + ky - pt;
+                for kx in kx0..kx1 {
+                    let ix = ox * stride + kx - pl;
+                    let x = &input[(iy * w + ix) * cin..][..cin];
+                    let wk = &weights[(ky * 3 + kx) * cin * cout..][..cin * cout];
+                    for (&xv, wrow) in x.iter().zip(wk.chunks_exact(cout)) {
+                        axpy(o, xv, wrow);
+                    }
+                }
+            }
+            relu_in_place(o);
+        }
+    }
+    (oh, ow)
+}
+
+/// Depthwise 3x3 convolution + bias + ReLU. `input` is `[h][w][c]`, `weights` `[3][3][c]`.
+pub(crate) fn depthwise3x3(
+    input: &[f32],
+    (h, w, c): (usize, usize, usize),
+    weights: &[f32],
+    bias: &[f32],
+    stride: usize,
+    out: &mut [f32],
+) -> (usize, usize) {
+    let (oh, pt) = same_geometry(h, stride);
+    let (ow, pl) = same_geometry(w, stride);
+    for oy in 0..oh {
+        let (ky0, ky1) = taps(oy, stride, pt, h);
+        for ox in 0..ow {
+            let (kx0, kx1) = taps(ox, stride, pl, w);
+            let o = &mut out[(oy * ow + ox) * c..][..c];
+            o.copy_from_slice(bias);
+            for ky in ky0..ky1 {
+                let iy = oy * stride + ky - pt;
+                for kx in kx0..kx1 {
+                    let ix = ox * stride + kx - pl;
+                    mul_add(o, &input[(iy * w + ix) * c..][..c], &weights[(ky * 3 + kx) * c..][..c]);
+                }
+            }
+            relu_in_place(o);
+        }
+    }
+    (oh, ow)
+}
+
+/// Packs a `[cin][cout]` weight matrix into `cout / NR` panels of `[cin][NR]`.
+///
+/// # Panics
+/// If `cout` is not a multiple of [`NR`] or `w.len() != cin * cout` (the loader checks both).
+pub(crate) fn pack_panels(w: &[f32], cin: usize, cout: usize) -> Vec<f32> {
+    assert!(cout % NR == 0 && w.len() == cin * cout);
+    let mut packed = Vec::with_capacity(w.len());
+    for p in 0..cout / NR {
+        for row in w.chunks_exact(cout) {
+            packed.extend_from_slice(&row[p * NR..][..NR]);
+        }
+    }
+    packed
+}
+
+/// Interleaves `rows` rows of `a` (`[rows][cin]`) into tiles of `[cin][MR]`, zero-padding the last
+/// tile; returns the number of tiles. `packed` must hold `rows.div_ceil(MR) * MR * cin` values.
+pub(crate) fn pack_rows(a: &[f32], rows: usize, cin: usize, packed: &mut [f32]) -> usize {
+    let tiles = rows.div_ceil(MR);
+    for t in 0..tiles {
+        let dst = &mut packed[t * MR * cin..][..MR * cin];
+        for r in 0..MR {
+            let row = t * MR + r;
+            if row < rows {
+                let src = &a[row * cin..][..cin];
+                for (i, &x) in src.iter().enumerate() {
+                    dst[i * MR + r] = x;
+                }
+            } else {
+                for i in 0..cin {
+                    dst[i * MR + r] = 0.0;
+                }
+            }
+        }
+    }
+    tiles
+}
+
+/// Pointwise (1x1) convolution + bias + ReLU as a GEMM: `out[rows][cout] = relu(a @ w + bias)`.
+/// `a_packed` comes from [`pack_rows`], `panels` from [`pack_panels`].
+pub(crate) fn pointwise(
+    a_packed: &[f32],
+    rows: usize,
+    cin: usize,
+    panels: &[f32],
+    bias: &[f32],
+    out: &mut [f32],
+) {
+    let cout = bias.len();
+    let tiles = rows.div_ceil(MR);
+    for (p, panel) in panels.chunks_exact(cin * NR).enumerate() {
+        let b: &[f32; NR] = bias[p * NR..][..NR].try_into().expect("NR bias values");
+        for t in 0..tiles {
+            let acc = micro_tile(&a_packed[t * MR * cin..][..MR * cin], panel, b);
+            for (r, acc_row) in acc.iter().enumerate().take(rows - t * MR) {
+                let o = &mut out[(t * MR + r) * cout + p * NR..][..NR];
+                for (o, &v) in o.iter_mut().zip(acc_row) {
+                    *o = v.max(0.0);
+                }
+            }
+        }
+    }
+}
+
+/// The `MR x NR` register tile: `bias + sum_i a[i][r] * w[i][j]`.
+#[inline(always)]
+fn micro_tile(a: &[f32], w: &[f32], bias: &[f32; NR]) -> [[f32; NR]; MR] {
+    let mut acc = [*bias; MR];
+    for (av, wv) in a.chunks_exact(MR).zip(w.chunks_exact(NR)) {
+        let av: &[f32; MR] = av.try_into().expect("MR values");
+        let wv: &[f32; NR] = wv.try_into().expect("NR values");
+        for r in 0..MR {
+            for j in 0..NR {
+                acc[r][j] += av[r] * wv[j];
+            }
+        }
+    }
+    acc
+}
+
+/// Dense layer without activation: `out = x @ w + bias`, `w` is `[x.len()][out.len()]`.
+pub(crate) fn dense(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32]) {
+    out.copy_from_slice(bias);
+    for (&xv, row) in x.iter().zip(w.chunks_exact(bias.len())) {
+        axpy(out, xv, row);
+    }
+}
+
+/// Mean over positions: `input` is `[positions][c]`, `out` `[c]`.
+pub(crate) fn mean_pool(input: &[f32], positions: usize, out: &mut [f32]) {
+    out.fill(0.0);
+    for row in input.chunks_exact(out.len()).take(positions) {
+        for (o, &x) in out.iter_mut().zip(row) {
+            *o += x;
+        }
+    }
+    let inv = 1.0 / positions as f32;
+    out.iter_mut().for_each(|o| *o *= inv);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic pseudo-random values in [-1, 1).
+    fn values(n: usize, seed: u64) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+
+    /// Naive reference: 3x3 conv (full or depthwise) with explicit SAME padding, + bias, ReLU.
+    fn naive_conv(x: &[f32], (h, w, cin): (usize, usize, usize), wt: &[f32], b: &[f32], stride: usize, dw: bool) -> Vec<f32> {
+        let cout = b.len();
+        let (oh, pt) = same_geometry(h, stride);
+        let (ow, pl) = same_geometry(w, stride);
+        let mut out = vec![0.0; oh * ow * cout];
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for co in 0..cout {
+                    let mut acc = b[co] as f64;
+                    for ky in 0..3 {
+                        for kx in 0..3 {
+                            let iy = (oy * stride + ky) as isize - pt as isize;
+                            let ix = (ox * stride + kx) as isize - pl as isize;
+                            if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                continue;
+                            }
+                            let base = (iy as usize * w + ix as usize) * cin;
+                            if dw {
+                                acc += (x[base + co] * wt[(ky * 3 + kx) * cin + co]) as f64;
+                            } else {
+                                for ci in 0..cin {
+                                    acc += (x[base + ci] * wt[((ky * 3 + kx) * cin + ci) * cout + co]) as f64;
+                                }
+                            }
+                        }
+                    }
+                    out[(oy * ow + ox) * cout + co] = acc.max(0.0) as f32;
+                }
+            }
+        }
+        out
+    }
+
+    fn assert_close(a: &[f32], b: &[f32], tol: f32) {
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!((x - y).abs() <= tol * (1.0 + y.abs()), "index {i}: {x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn same_geometry_matches_tensorflow() {
+        assert_eq!(same_geometry(96, 2), (48, 0)); // even, stride 2: pad 0 before, 1 after
+        assert_eq!(same_geometry(7, 2), (4, 1)); // odd, stride 2: pad 1 before, 1 after
+        assert_eq!(same_geometry(6, 1), (6, 1));
+        assert_eq!(same_geometry(3, 2), (2, 1));
+    }
+
+    #[test]
+    fn conv3x3_matches_naive_on_odd_and_even_sizes() {
+        for &(h, w, cin, cout, stride) in &[(7, 5, 1, 8, 2), (6, 4, 3, 16, 2), (5, 5, 2, 8, 1), (96, 64, 1, 32, 2)] {
+            let x = values(h * w * cin, 1);
+            let wt = values(9 * cin * cout, 2);
+            let b = values(cout, 3);
+            let mut out = vec![f32::NAN; h.div_ceil(stride) * w.div_ceil(stride) * cout];
+            conv3x3(&x, (h, w, cin), &wt, &b, stride, &mut out);
+            assert_close(&out, &naive_conv(&x, (h, w, cin), &wt, &b, stride, false), 1e-5);
+        }
+    }
+
+    #[test]
+    fn depthwise_matches_naive_on_odd_and_even_sizes() {
+        for &(h, w, c, stride) in &[(7, 5, 8, 2), (6, 4, 16, 2), (5, 3, 12, 1), (3, 2, 8, 1)] {
+            let x = values(h * w * c, 4);
+            let wt = values(9 * c, 5);
+            let b = values(c, 6);
+            let mut out = vec![f32::NAN; h.div_ceil(stride) * w.div_ceil(stride) * c];
+            depthwise3x3(&x, (h, w, c), &wt, &b, stride, &mut out);
+            assert_close(&out, &naive_conv(&x, (h, w, c), &wt, &b, stride, true), 1e-5);
+        }
+    }
+
+    #[test]
+    fn pointwise_gemm_matches_naive_including_partial_tiles() {
+        for &(rows, cin, cout) in &[(6, 16, 8), (1, 8, 16), (24, 64, 32), (13, 5, 24)] {
+            let a = values(rows * cin, 7);
+            let w = values(cin * cout, 8);
+            let b = values(cout, 9);
+            let mut packed = vec![f32::NAN; rows.div_ceil(MR) * MR * cin];
+            pack_rows(&a, rows, cin, &mut packed);
+            let mut out = vec![f32::NAN; rows * cout];
+            pointwise(&packed, rows, cin, &pack_panels(&w, cin, cout), &b, &mut out);
+            let mut want = vec![0.0; rows * cout];
+            for r in 0..rows {
+                for o in 0..cout {
+                    let s: f64 = (0..cin).map(|i| (a[r * cin + i] * w[i * cout + o]) as f64).sum();
+                    want[r * cout + o] = (s + b[o] as f64).max(0.0) as f32;
+                }
+            }
+            assert_close(&out, &want, 1e-5);
+        }
+    }
+
+    #[test]
+    fn dense_and_mean_pool() {
+        let x = values(10, 10);
+        let w = values(10 * 7, 11);
+        let b = values(7, 12);
+        let mut out = vec![0.0; 7];
+        dense(&x, &w, &b, &mut out);
+        for o in 0..7 {
+            let s: f32 = (0..10).map(|i| x[i] * w[i * 7 + o]).sum::<f32>() + b[o];
+            assert!((out[o] - s).abs() < 1e-5);
+        }
+        let mut m = vec![0.0; 2];
+        mean_pool(&[1.0, 2.0, 3.0, 6.0, 5.0, 10.0], 3, &mut m);
+        assert_eq!(m, vec![3.0, 6.0]);
+    }
+}

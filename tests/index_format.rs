@@ -1,0 +1,529 @@
+//! The index file format: round trip, golden bytes, rejection of every truncation and
+//! flipped byte, specific errors; plus the build-side inputs of an index: SVG
+//! sanitising, raster thumbnails, dataset discovery and the train/test split.
+#![cfg(not(target_arch = "wasm32"))]
+
+use proptest::prelude::*;
+use sori::build::dataset::{discover, split_by_recording, Role, SoundItem};
+use sori::build::images::{load_class_image, pick_representative, sanitize_svg, THUMB_SIZE};
+use sori::fingerprint::{FingerprintRecording, FingerprintTable, HashEntry};
+use sori::index::{format, inspect_report, quantisation_cost, ClassImage, Index, IndexClass, IndexError};
+use sori::matcher::{Coverage, Exemplars, Head, ZeroShot, ZeroShotRule};
+use std::path::{Path, PathBuf};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Deterministic values in [-1, 1).
+fn noise(seed: u64, n: usize) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+        })
+        .collect()
+}
+
+fn tiny_png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(12, 8, |x, y| image::Rgb([(x * 20) as u8, (y * 30) as u8, 128]));
+    let mut out = Vec::new();
+    img.write_with_encoder(image::codecs::png::PngEncoder::new(&mut out)).unwrap();
+    out
+}
+
+const TINY_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4" fill="#f80"/></svg>"##;
+
+/// Three classes (one trained with an SVG, one trained with a PNG, one zero-shot), a
+/// 16-dim head, exemplars, a zero-shot rule and fingerprints of two recordings.
+fn tiny_index() -> Index {
+    let tax = sori::taxonomy::classes();
+    let pick = |id: u16| tax.iter().find(|c| c.id == id).unwrap().clone();
+    let classes = vec![
+        IndexClass {
+            info: pick(1),
+            coverage: Coverage::Trained,
+            clips: 12,
+            recordings: 4,
+            image: Some(ClassImage { mime: "image/svg+xml".into(), bytes: TINY_SVG.into(), credit: "test svg".into() }),
+        },
+        IndexClass {
+            info: pick(8),
+            coverage: Coverage::Trained,
+            clips: 7,
+            recordings: 3,
+            image: Some(ClassImage { mime: "image/png".into(), bytes: tiny_png(), credit: "test png".into() }),
+        },
+        IndexClass { info: pick(40), coverage: Coverage::ZeroShot, clips: 0, recordings: 0, image: None },
+    ];
+    let dim = 16;
+    let centroids: Vec<Vec<f32>> = (0..2).map(|c| noise(100 + c, dim)).collect();
+    let mut vectors = Vec::new();
+    let mut class_ids = Vec::new();
+    for (k, c) in centroids.iter().enumerate() {
+        for j in 0..3 {
+            let n = noise(200 + 10 * k as u64 + j, dim);
+            vectors.extend(c.iter().zip(&n).map(|(a, b)| a + 0.3 * b));
+            class_ids.push([1, 8][k]);
+        }
+    }
+    let mut weights = noise(7, dim).iter().map(|x| x * 0.1).collect::<Vec<_>>();
+    for c in &centroids {
+        weights.extend(c.iter().map(|x| x * 2.0));
+    }
+    let mut entries: Vec<HashEntry> = noise(9, 60)
+        .iter()
+        .enumerate()
+        .map(|(i, x)| HashEntry {
+            hash: ((x + 1.0) * 1e9) as u32 / ((i as u32 % 3) + 1),
+            recording: (i % 2) as u16,
+            time: (i * 37 % 500) as u16,
+        })
+        .collect();
+    entries.sort();
+    Index {
+        feature_hash: 0x5eed_f00d_1234_5678,
+        model_id: "yamnet-int8-v1".into(),
+        classes,
+        head: Head {
+            input_dim: dim as u32,
+            outputs: vec![0, 1, 8],
+            weights,
+            bias: vec![0.5, -0.25, 0.125],
+            unknown_threshold: 0.6,
+        },
+        zero_shot: ZeroShot { rules: vec![ZeroShotRule { class_id: 40, labels: vec![3, 300, 520] }], threshold: 0.2 },
+        exemplars: Exemplars { dim: dim as u32, class_ids, vectors },
+        fingerprints: FingerprintTable {
+            recordings: vec![
+                FingerprintRecording { name: "rec-a".into(), class_id: 1 },
+                FingerprintRecording { name: "녹음-b".into(), class_id: 8 },
+            ],
+            entries,
+        },
+        build_info: "tiny test index; 3 classes".into(),
+    }
+}
+
+fn assert_close(a: &[f32], b: &[f32], tol: impl Fn(usize, f32) -> f32, what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: length");
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!((x - y).abs() <= tol(i, *x), "{what}[{i}]: {x} vs {y}");
+    }
+}
+
+#[test]
+fn round_trip_is_equal_up_to_quantisation_and_reencodes_identically() {
+    let idx = tiny_index();
+    idx.validate().unwrap();
+    let bytes = idx.to_bytes();
+    let back = Index::from_bytes(&bytes).unwrap();
+    assert_eq!(back.feature_hash, idx.feature_hash);
+    assert_eq!(back.model_id, idx.model_id);
+    assert_eq!(back.classes, idx.classes);
+    assert_eq!(back.zero_shot, idx.zero_shot);
+    assert_eq!(back.fingerprints, idx.fingerprints);
+    assert_eq!(back.build_info, idx.build_info);
+    assert_eq!((back.head.input_dim, &back.head.outputs), (idx.head.input_dim, &idx.head.outputs));
+    assert_eq!((back.head.bias.clone(), back.head.unknown_threshold), (idx.head.bias.clone(), idx.head.unknown_threshold));
+    assert_close(&idx.head.weights, &back.head.weights, |_, x| x.abs() / 1024.0 + 1e-7, "fp16 weights");
+    let dim = idx.exemplars.dim as usize;
+    let scale = |i: usize| idx.exemplars.vectors[i / dim * dim..][..dim].iter().fold(0f32, |m, x| m.max(x.abs())) / 127.0;
+    assert_eq!(back.exemplars.class_ids, idx.exemplars.class_ids);
+    assert_close(&idx.exemplars.vectors, &back.exemplars.vectors, |i, _| scale(i) * 0.5001, "int8 exemplars");
+    assert_ne!(back.head.weights, idx.head.weights, "the head should really be quantised");
+    assert_eq!(back.to_bytes(), bytes, "re-encoding a decoded index must give the same bytes");
+    assert_eq!(Index::from_bytes(&bytes).unwrap(), back, "decoding is deterministic");
+    assert_eq!(back.class_by_slug(&idx.classes[1].info.slug).unwrap().info.id, 8);
+    assert!(back.class_by_slug("no_such_class").is_none());
+}
+
+#[test]
+fn golden_tiny_index_is_byte_identical() {
+    let path = Path::new(ROOT).join("tests/golden/tiny.idx");
+    let bytes = tiny_index().to_bytes();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &bytes).unwrap();
+        eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+    }
+    let golden = std::fs::read(&path).expect("tests/golden/tiny.idx is missing: run with UPDATE_GOLDEN=1");
+    assert!(golden == bytes, "the index encoding changed: if intended, bump FORMAT_VERSION if old files no longer read, then run with UPDATE_GOLDEN=1");
+    Index::from_bytes(&golden).unwrap();
+}
+
+fn assert_rejected(bytes: &[u8], what: &str) {
+    assert!(Index::from_bytes(bytes).is_err(), "{what} was accepted");
+}
+
+#[test]
+fn every_truncation_and_every_flipped_byte_of_the_tiny_index_is_rejected() {
+    let bytes = tiny_index().to_bytes();
+    for len in 0..bytes.len() {
+        let e = Index::from_bytes(&bytes[..len]).unwrap_err();
+        assert!(matches!(e, IndexError::Truncated { .. } | IndexError::BadMagic), "cut at {len}: {e:?}");
+    }
+    let mut b = bytes.clone();
+    for i in 0..bytes.len() {
+        for mask in [0x01u8, 0x80, 0xff] {
+            b[i] ^= mask;
+            assert_rejected(&b, &format!("byte {i} ^ {mask:#x}"));
+            b[i] ^= mask;
+        }
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(matches!(Index::from_bytes(&longer), Err(IndexError::Corrupt(_))));
+}
+
+fn default_index() -> Option<Vec<u8>> {
+    let path = Path::new(ROOT).join("assets/default.idx");
+    match std::fs::read(&path) {
+        Ok(b) => Some(b),
+        Err(_) => {
+            eprintln!("skipped: {} does not exist yet", path.display());
+            None
+        }
+    }
+}
+
+#[test]
+fn default_index_reads_and_rejects_section_boundary_truncations() {
+    let Some(bytes) = default_index() else { return };
+    let idx = Index::from_bytes(&bytes).unwrap();
+    assert_eq!(idx.to_bytes(), bytes, "the committed index is not in canonical form");
+    let header = format::read_header(&bytes).unwrap();
+    let mut cuts: Vec<usize> = (0..200.min(bytes.len())).collect();
+    for s in &header.sections {
+        let (a, b) = (s.offset as usize, (s.offset + s.length) as usize);
+        cuts.extend([a.saturating_sub(1), a, a + 1, (a + b) / 2, b.saturating_sub(1)]);
+    }
+    cuts.retain(|&c| c < bytes.len());
+    for c in cuts {
+        assert_rejected(&bytes[..c], &format!("default index cut at {c}"));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn default_index_rejects_random_truncations_and_flips(pos in 0.0f64..1.0, mask in 1u8..=255) {
+        if let Some(bytes) = default_index() {
+            let i = ((bytes.len() as f64 * pos) as usize).min(bytes.len() - 1);
+            prop_assert!(Index::from_bytes(&bytes[..i]).is_err());
+            let mut b = bytes.clone();
+            b[i] ^= mask;
+            prop_assert!(Index::from_bytes(&b).is_err());
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512), keep in 0usize..400) {
+        let _ = Index::from_bytes(&data);
+        // Valid header and directory followed by garbage: must still be an error, not a panic.
+        let mut b = tiny_index().to_bytes();
+        let k = keep.min(b.len());
+        b.truncate(k);
+        b.extend_from_slice(&data);
+        let _ = Index::from_bytes(&b);
+    }
+}
+
+#[test]
+fn header_errors_are_specific() {
+    let bytes = tiny_index().to_bytes();
+    let mut v = bytes.clone();
+    v[8..12].copy_from_slice(&2u32.to_le_bytes());
+    assert_eq!(Index::from_bytes(&v), Err(IndexError::UnsupportedVersion { found: 2, expected: 1 }));
+    let mut m = bytes.clone();
+    m[0] = b'X';
+    assert_eq!(Index::from_bytes(&m), Err(IndexError::BadMagic));
+    assert_eq!(Index::from_bytes(b"GIF89a..."), Err(IndexError::BadMagic));
+    let mut h = bytes.clone();
+    h[14] ^= 1; // inside the feature hash: covered by the header CRC
+    assert_eq!(Index::from_bytes(&h), Err(IndexError::Checksum { section: "header".into() }));
+    let header = format::read_header(&bytes).unwrap();
+    let head = header.sections.iter().find(|s| s.tag == format::TAG_HEAD).unwrap();
+    let mut c = bytes.clone();
+    c[head.offset as usize + 3] ^= 0x10;
+    assert_eq!(Index::from_bytes(&c), Err(IndexError::Checksum { section: "head".into() }));
+    let cut = &bytes[..head.offset as usize + 5];
+    assert_eq!(Index::from_bytes(cut), Err(IndexError::Truncated { section: "head".into() }));
+}
+
+#[test]
+fn feature_mismatch_is_reported_separately_from_reading() {
+    let idx = Index::from_bytes(&tiny_index().to_bytes()).unwrap();
+    assert!(idx.check_features(0x5eed_f00d_1234_5678).is_ok());
+    let e = idx.check_features(42).unwrap_err();
+    assert_eq!(e, IndexError::FeatureMismatch { found: 0x5eed_f00d_1234_5678, expected: 42 });
+    assert!(e.to_string().contains("rebuild"));
+}
+
+#[test]
+fn inconsistent_indexes_are_corrupt_not_written_silently() {
+    let mut idx = tiny_index();
+    idx.head.weights.pop();
+    assert!(matches!(idx.validate(), Err(IndexError::Corrupt(_))));
+    let mut idx = tiny_index();
+    idx.classes[0].image.as_mut().unwrap().mime = "text/html".into();
+    assert!(Index::from_bytes(&idx.to_bytes()).is_err());
+    let mut idx = tiny_index();
+    idx.zero_shot.rules[0].labels.push(521);
+    assert!(matches!(Index::from_bytes(&idx.to_bytes()), Err(IndexError::Corrupt(_))));
+    let mut idx = tiny_index();
+    idx.fingerprints.entries.reverse(); // the writer sorts
+    assert_eq!(Index::from_bytes(&idx.to_bytes()).unwrap().fingerprints, tiny_index().fingerprints);
+}
+
+#[test]
+fn inspect_report_lists_sections_classes_and_head() {
+    let idx = tiny_index();
+    let bytes = idx.to_bytes();
+    let r = inspect_report(&idx, &bytes);
+    for needle in [
+        "format version  1",
+        "0x5eedf00d12345678",
+        "yamnet-int8-v1",
+        "fingerprints",
+        "exemplars",
+        "3 outputs x 16 inputs",
+        "threshold 0.6",
+        "60 hashes from 2 recordings",
+        &idx.classes[0].info.slug,
+        &idx.classes[0].info.category,
+        "zero-shot",
+    ] {
+        assert!(r.contains(needle), "report lacks {needle:?}:\n{r}");
+    }
+    assert!(inspect_report(&idx, b"junk").contains("do not parse"));
+}
+
+#[test]
+fn quantisation_cost_is_small_on_clustered_exemplars() {
+    // 1024-dim embeddings around 20 class centroids, a head that scores by centroid.
+    let (dim, classes, per) = (1024usize, 20u16, 10usize);
+    let mut idx = tiny_index();
+    let tax = sori::taxonomy::classes();
+    idx.classes = tax[..classes as usize]
+        .iter()
+        .map(|c| IndexClass { info: c.clone(), coverage: Coverage::Trained, clips: 1, recordings: 1, image: None })
+        .collect();
+    let cents: Vec<Vec<f32>> = (0..classes).map(|c| noise(1000 + u64::from(c), dim)).collect();
+    let (mut vectors, mut class_ids) = (Vec::new(), Vec::new());
+    for (c, cent) in cents.iter().enumerate() {
+        for j in 0..per {
+            let n = noise(5000 + (c * per + j) as u64, dim);
+            vectors.extend(cent.iter().zip(&n).map(|(a, b)| 0.05 * (a + 1.2 * b)));
+            class_ids.push(c as u16 + 1);
+        }
+    }
+    idx.exemplars = Exemplars { dim: dim as u32, class_ids, vectors };
+    idx.head = Head {
+        input_dim: dim as u32,
+        outputs: (1..=classes).collect(),
+        weights: cents.iter().flatten().map(|x| x * 0.3).collect(),
+        bias: vec![0.0; classes as usize],
+        unknown_threshold: 0.5,
+    };
+    idx.zero_shot = ZeroShot::default();
+    idx.fingerprints = FingerprintTable::default();
+    let cost = quantisation_cost(&idx);
+    eprintln!("quantisation cost on {} synthetic exemplars: {cost:?}", cost.exemplars);
+    assert_eq!(cost.exemplars, classes as usize * per);
+    assert!(cost.mean_cosine > 0.999 && cost.min_cosine > 0.998, "{cost:?}");
+    assert!(cost.top1_changed * 100 <= cost.exemplars, "{cost:?}");
+    let bytes = idx.to_bytes();
+    eprintln!("{} exemplars x {dim} + head {classes} x {dim}: {} bytes", idx.exemplars.class_ids.len(), bytes.len());
+}
+
+// ---- images ----
+
+#[test]
+fn svg_sanitiser_strips_or_rejects_each_attack() {
+    let wrap = |inner: &str| format!(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8">{inner}</svg>"#);
+    let clean = |inner: &str| sanitize_svg(&wrap(inner)).unwrap();
+    let out = clean(r#"<script>alert(1)</script><rect width="1" height="1"/>"#);
+    assert!(!out.contains("script") && !out.contains("alert") && out.contains("<rect"), "{out}");
+    let out = clean(r#"<svg:script xmlns:svg="http://www.w3.org/2000/svg">x()</svg:script>"#);
+    assert!(!out.contains("script"), "{out}");
+    let out = clean(r#"<rect onclick="evil()" ONLOAD="evil()" onmouseover='x' width="2"/>"#);
+    assert!(!out.to_lowercase().contains("on") || !out.contains("evil"), "{out}");
+    assert!(!out.contains("evil") && out.contains(r#"width="2""#), "{out}");
+    let out = clean(r#"<foreignObject><body xmlns="http://www.w3.org/1999/xhtml"><img src="x"/></body></foreignObject>"#);
+    assert!(!out.contains("foreignObject") && !out.contains("img"), "{out}");
+    let out = clean(r##"<a href="https://evil.example"><rect/></a><use href="#ok"/><use xlink:href="other.svg#x"/>"##);
+    assert!(!out.contains("evil") && !out.contains("other.svg") && out.contains(r##"href="#ok""##), "{out}");
+    let out = clean(r#"<linearGradient xlink:href="javascript:alert(1)"/><image href="http://x/y.png"/>"#);
+    assert!(!out.contains("javascript") && !out.contains("http://x"), "{out}");
+    let out = clean(r##"<rect fill="url(https://evil.example/a#b)"/><rect fill="url(#grad)"/><rect style="fill:url( 'http://e' )"/>"##);
+    assert!(!out.contains("evil") && !out.contains("http://e") && out.contains("url(#grad)"), "{out}");
+    let out = clean(r#"<rect fill="u&#114;l(http://hidden)"/>"#);
+    assert!(!out.contains("hidden"), "entity-encoded url( must be caught: {out}");
+    assert!(sanitize_svg(&wrap(r#"<style>rect{fill:url(http://e/x)}</style>"#)).is_err());
+    assert!(sanitize_svg(&wrap(r#"<style>@import "http://e/x.css";</style>"#)).is_err());
+    let ent = r#"<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "boom">]><svg xmlns="http://www.w3.org/2000/svg">&x;</svg>"#;
+    assert!(sanitize_svg(ent).unwrap_err().contains("DOCTYPE"));
+    assert!(sanitize_svg(r#"<!ENTITY x "y"><svg/>"#).is_err());
+    assert!(sanitize_svg("<html><svg/></html>").is_err());
+    assert!(sanitize_svg(&wrap("<g>")).is_err(), "unbalanced markup");
+    let out = sanitize_svg("<!-- c --><svg viewBox=\"0 0 1 1\">\n   <g>\n\t<path d=\"M0   0\n L1 1\"/>\n </g>\n</svg>\n").unwrap();
+    assert_eq!(out, r#"<svg viewBox="0 0 1 1" xmlns="http://www.w3.org/2000/svg"><g><path d="M0 0 L1 1"/></g></svg>"#);
+}
+
+#[test]
+fn shared_svg_images_pass_the_sanitiser_unchanged_in_content() {
+    let dir = Path::new(ROOT).join("../shared/images");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: {} is absent", dir.display());
+        return;
+    };
+    let (mut n, mut before, mut after) = (0, 0, 0);
+    for e in rd.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "svg")) {
+        let src = std::fs::read_to_string(e.path()).unwrap();
+        let img = load_class_image(&e.path()).unwrap();
+        assert_eq!(img.mime, "image/svg+xml");
+        let out = String::from_utf8(img.bytes).unwrap();
+        let count = |s: &str| s.matches('<').count();
+        assert_eq!(count(&out), count(&src), "{}: elements were dropped", e.path().display());
+        assert_eq!(sanitize_svg(&out).unwrap(), out, "sanitising is idempotent");
+        (n, before, after) = (n + 1, before + src.len(), after + out.len());
+    }
+    eprintln!("{n} shared SVGs: {before} -> {after} bytes after sanitising");
+    assert!(n > 0);
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sori-h3-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn raster_images_become_square_jpeg_thumbnails() {
+    let dir = temp_dir("raster");
+    let img = image::RgbImage::from_fn(640, 360, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8]));
+    let png = dir.join("wide.png");
+    img.save(&png).unwrap();
+    let out = load_class_image(&png).unwrap();
+    assert_eq!(out.mime, "image/jpeg");
+    let back = image::load_from_memory(&out.bytes).unwrap();
+    assert_eq!((back.width(), back.height()), (THUMB_SIZE, THUMB_SIZE));
+    std::fs::write(dir.join("broken.jpg"), b"\xff\xd8 not really").unwrap();
+    assert!(load_class_image(&dir.join("broken.jpg")).is_err());
+    // Representative: three bluish images and one red outlier; the outlier ranks last.
+    for (name, rgb) in [("a", [10, 20, 200]), ("b", [12, 25, 190]), ("c", [250, 0, 0]), ("d", [8, 30, 210])] {
+        image::RgbImage::from_pixel(40, 30, image::Rgb(rgb)).save(dir.join(format!("{name}.png"))).unwrap();
+    }
+    let paths: Vec<PathBuf> = ["d", "c", "b", "a"].iter().map(|n| dir.join(format!("{n}.png"))).collect();
+    let picked = pick_representative(&paths, 4);
+    assert_eq!(picked.len(), 4);
+    assert_eq!(picked[3], dir.join("c.png"));
+    assert_eq!(pick_representative(&paths, 1), picked[..1]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---- dataset discovery and split ----
+
+#[test]
+fn discovery_handles_slug_korean_and_id_folders_and_reports_unmatched() {
+    let root = temp_dir("discover");
+    let touch = |rel: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"x").unwrap();
+    };
+    touch("sounds/pan_frying/b.wav");
+    touch("sounds/pan_frying/a.wav");
+    touch("sounds/전부치기/c.ogg"); // Korean name of pan_frying
+    touch("sounds/12/d.flac"); // id 12 = car_idling
+    touch("sounds/other/e.wav");
+    touch("sounds/mystery_noises/f.wav");
+    touch("sounds/pan_frying/notes.txt");
+    touch("images/pan_frying/p1.jpg");
+    touch("images/12/p2.png");
+    let d = discover(&root).unwrap();
+    let rel = |p: &Path| p.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
+    let sounds: Vec<(String, Option<u16>, Role)> = d.sounds.iter().map(|s| (rel(&s.path), s.class_id, s.role)).collect();
+    assert_eq!(
+        sounds,
+        vec![
+            ("sounds/12/d.flac".into(), Some(12), Role::Class),
+            ("sounds/other/e.wav".into(), None, Role::Other),
+            ("sounds/pan_frying/a.wav".into(), Some(8), Role::Class),
+            ("sounds/pan_frying/b.wav".into(), Some(8), Role::Class),
+            ("sounds/전부치기/c.ogg".into(), Some(8), Role::Class),
+        ]
+    );
+    assert_eq!(d.images.get(&8).map(|v| v.iter().map(|p| rel(p)).collect::<Vec<_>>()), Some(vec!["images/pan_frying/p1.jpg".into()]));
+    assert_eq!(d.images.get(&12).map(Vec::len), Some(1));
+    assert_eq!(d.unmatched, vec![root.join("sounds/mystery_noises")]);
+    assert_eq!(discover(&root).unwrap(), d, "discovery is deterministic");
+    // Flat layout: <root>/<class>/{*.wav,*.jpg}.
+    let flat = temp_dir("flat");
+    for f in ["boiling/x.wav", "boiling/x.jpg", "끓이기/y.wav"] {
+        let p = flat.join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"x").unwrap();
+    }
+    let d2 = discover(&flat).unwrap();
+    let boiling = 3; // "끓이기" is boiling's Korean name
+    assert_eq!(d2.sounds.iter().filter(|s| s.class_id == Some(boiling)).count(), 2);
+    assert_eq!(d2.images.get(&boiling).map(Vec::len), Some(1));
+    assert!(discover(&root.join("nope")).is_err());
+    let _ = std::fs::remove_dir_all(&root);
+    let _ = std::fs::remove_dir_all(&flat);
+}
+
+fn assert_no_leak(train: &[SoundItem], test: &[SoundItem]) {
+    let recs: std::collections::BTreeSet<&str> = train.iter().map(|s| s.recording.as_str()).collect();
+    assert!(test.iter().all(|t| !recs.contains(t.recording.as_str())), "a recording is on both sides");
+}
+
+#[test]
+fn split_by_recording_never_leaks_on_the_corpus_manifest() {
+    let corpus = Path::new(ROOT).join("../shared/corpus");
+    if !corpus.join("manifest.tsv").exists() {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    }
+    let d = discover(&corpus).unwrap();
+    assert_eq!(d.sounds.len(), 1549);
+    assert!(d.unmatched.is_empty(), "{:?}", d.unmatched);
+    for seed in 0..5 {
+        let (train, test) = split_by_recording(&d.sounds, 0.2, seed);
+        assert_eq!(train.len() + test.len(), d.sounds.len());
+        assert_no_leak(&train, &test);
+        let classes: std::collections::BTreeSet<u16> = d.sounds.iter().filter(|s| s.role == Role::Class).filter_map(|s| s.class_id).collect();
+        for c in classes {
+            assert!(test.iter().any(|s| s.class_id == Some(c) && s.role == Role::Class), "class {c} missing from test");
+            assert!(train.iter().any(|s| s.class_id == Some(c) && s.role == Role::Class), "class {c} missing from train");
+        }
+        let frac = test.len() as f32 / d.sounds.len() as f32;
+        assert!((0.1..0.3).contains(&frac), "test fraction {frac}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn split_by_recording_never_leaks(recs in proptest::collection::vec((0u16..5, 0u32..30, 1usize..4), 1..60), frac in 0.0f32..1.0, seed in any::<u64>()) {
+        let items: Vec<SoundItem> = recs.iter().enumerate().flat_map(|(i, &(class, rec, clips))| {
+            (0..clips).map(move |j| SoundItem {
+                path: format!("{i}-{j}.wav").into(),
+                class_id: (class > 0).then_some(class),
+                role: if class > 0 { Role::Class } else { Role::Other },
+                recording: format!("r{rec}"),
+                credit: String::new(),
+            })
+        }).collect();
+        let (train, test) = split_by_recording(&items, frac, seed);
+        prop_assert_eq!(train.len() + test.len(), items.len());
+        assert_no_leak(&train, &test);
+        prop_assert_eq!((train.clone(), test.clone()), split_by_recording(&items, frac, seed));
+    }
+}
