@@ -32,7 +32,7 @@ pub mod taxonomy;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod build;
 
-#[cfg(all(target_arch = "wasm32", sori_wip))]
+#[cfg(target_arch = "wasm32")]
 pub mod web;
 
 pub use error::{Error, Result};

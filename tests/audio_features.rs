@@ -14,7 +14,9 @@ use sori::audio::{
     is_silent, normalise_loudness, prepare, resample, resampled_len, sanitize, AudioError,
     StreamResampler, TARGET_RATE,
 };
-use sori::features::{dominant_frequency, FeatureConfig, LogMel, LogMelExtractor};
+use sori::features::{
+    dominant_frequency, mel_weight_matrix, FeatureConfig, LogMel, LogMelExtractor,
+};
 
 fn tone(freq: f64, rate: u32, seconds: f64, amp: f64) -> Vec<f32> {
     let n = (f64::from(rate) * seconds).round() as usize;
@@ -197,6 +199,21 @@ fn feature_config_hash_is_pinned() {
     // Changing this value invalidates every index built so far: only do it on purpose,
     // together with `FEATURES_VERSION`.
     assert_eq!(FeatureConfig::yamnet().hash(), 0xdc43_4242_88ef_cef6);
+}
+
+#[test]
+fn mel_matrix_matches_the_tensorflow_constant() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/yamnet_ref/mel_matrix.f32");
+    if !path.is_file() {
+        println!("skipping: {} is absent", path.display());
+        return;
+    }
+    let reference = read_f32(&path);
+    let ours = mel_weight_matrix(&FeatureConfig::yamnet());
+    let err = max_abs_diff(&ours, &reference);
+    println!("max abs error vs TensorFlow mel matrix: {err:e}");
+    assert!(err < 1e-5, "mel matrix differs by {err}");
 }
 
 // ---------------------------------------------------------------- resampling
@@ -474,6 +491,51 @@ fn decodes_an_in_memory_stereo_wav() {
     assert_eq!(y.len(), 8_000);
     let f = dominant_frequency(&y, TARGET_RATE).unwrap();
     assert!((f - 440.0).abs() < 1.0);
+}
+
+/// FLAC, Ogg Vorbis, 24-bit and IMA-ADPCM WAV written by `sox` (synthetic tones; skipped
+/// when `sox` is not installed).
+#[test]
+fn decodes_flac_vorbis_and_adpcm_made_by_sox() {
+    let dir = std::env::temp_dir().join(format!("sori-h2-sox-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: [(&str, u32, usize, &[&str]); 4] = [
+        ("tone.flac", 22_050, 2, &[]),
+        ("tone.ogg", 48_000, 2, &[]),
+        ("tone24.wav", 96_000, 1, &["-b", "24"]),
+        ("tone_adpcm.wav", 8_000, 1, &["-e", "ima-adpcm"]),
+    ];
+    for (name, rate, channels, opts) in cases {
+        let path = dir.join(name);
+        let status = std::process::Command::new("sox")
+            .args(["-n", "-r", &rate.to_string(), "-c", &channels.to_string()])
+            .args(opts)
+            .arg(&path)
+            .args(["synth", "0.5", "sine", "440", "vol", "0.5"])
+            .status();
+        match status {
+            Ok(s) if s.success() => {}
+            _ => {
+                println!("skipping: sox is not available to write {name}");
+                let _ = std::fs::remove_dir_all(&dir);
+                return;
+            }
+        }
+        let d = decode_file(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!((d.sample_rate, d.channels), (rate, channels), "{name}");
+        let want = rate as i64 / 2;
+        let got = d.samples.len() as i64;
+        // ADPCM works in blocks; everything else is sample-exact.
+        let slack = if name.contains("adpcm") { 1_024 } else { 0 };
+        assert!(
+            (got - want).abs() <= slack,
+            "{name}: {got} samples, want {want}"
+        );
+        let y = prepare(&d.samples, d.sample_rate).unwrap();
+        let f = dominant_frequency(&y, TARGET_RATE).unwrap();
+        assert!((f - 440.0).abs() < 1.0, "{name}: {f} Hz");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Total PCM samples of an Ogg stream: the granule position of its last page.

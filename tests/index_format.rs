@@ -7,7 +7,9 @@ use proptest::prelude::*;
 use sori::build::dataset::{discover, split_by_recording, Role, SoundItem};
 use sori::build::images::{load_class_image, pick_representative, sanitize_svg, THUMB_SIZE};
 use sori::fingerprint::{FingerprintRecording, FingerprintTable, HashEntry};
-use sori::index::{format, inspect_report, quantisation_cost, ClassImage, Index, IndexClass, IndexError};
+use sori::index::{
+    format, inspect_report, quantisation_cost, ClassImage, Index, IndexClass, IndexError,
+};
 use sori::matcher::{Coverage, Exemplars, Head, ZeroShot, ZeroShotRule};
 use std::path::{Path, PathBuf};
 
@@ -27,9 +29,12 @@ fn noise(seed: u64, n: usize) -> Vec<f32> {
 }
 
 fn tiny_png() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(12, 8, |x, y| image::Rgb([(x * 20) as u8, (y * 30) as u8, 128]));
+    let img = image::RgbImage::from_fn(12, 8, |x, y| {
+        image::Rgb([(x * 20) as u8, (y * 30) as u8, 128])
+    });
     let mut out = Vec::new();
-    img.write_with_encoder(image::codecs::png::PngEncoder::new(&mut out)).unwrap();
+    img.write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
+        .unwrap();
     out
 }
 
@@ -46,16 +51,30 @@ fn tiny_index() -> Index {
             coverage: Coverage::Trained,
             clips: 12,
             recordings: 4,
-            image: Some(ClassImage { mime: "image/svg+xml".into(), bytes: TINY_SVG.into(), credit: "test svg".into() }),
+            image: Some(ClassImage {
+                mime: "image/svg+xml".into(),
+                bytes: TINY_SVG.into(),
+                credit: "test svg".into(),
+            }),
         },
         IndexClass {
             info: pick(8),
             coverage: Coverage::Trained,
             clips: 7,
             recordings: 3,
-            image: Some(ClassImage { mime: "image/png".into(), bytes: tiny_png(), credit: "test png".into() }),
+            image: Some(ClassImage {
+                mime: "image/png".into(),
+                bytes: tiny_png(),
+                credit: "test png".into(),
+            }),
         },
-        IndexClass { info: pick(40), coverage: Coverage::ZeroShot, clips: 0, recordings: 0, image: None },
+        IndexClass {
+            info: pick(40),
+            coverage: Coverage::ZeroShot,
+            clips: 0,
+            recordings: 0,
+            image: None,
+        },
     ];
     let dim = 16;
     let centroids: Vec<Vec<f32>> = (0..2).map(|c| noise(100 + c, dim)).collect();
@@ -93,12 +112,28 @@ fn tiny_index() -> Index {
             bias: vec![0.5, -0.25, 0.125],
             unknown_threshold: 0.6,
         },
-        zero_shot: ZeroShot { rules: vec![ZeroShotRule { class_id: 40, labels: vec![3, 300, 520] }], threshold: 0.2 },
-        exemplars: Exemplars { dim: dim as u32, class_ids, vectors },
+        zero_shot: ZeroShot {
+            rules: vec![ZeroShotRule {
+                class_id: 40,
+                labels: vec![3, 300, 520],
+            }],
+            threshold: 0.2,
+        },
+        exemplars: Exemplars {
+            dim: dim as u32,
+            class_ids,
+            vectors,
+        },
         fingerprints: FingerprintTable {
             recordings: vec![
-                FingerprintRecording { name: "rec-a".into(), class_id: 1 },
-                FingerprintRecording { name: "녹음-b".into(), class_id: 8 },
+                FingerprintRecording {
+                    name: "rec-a".into(),
+                    class_id: 1,
+                },
+                FingerprintRecording {
+                    name: "녹음-b".into(),
+                    class_id: 8,
+                },
             ],
             entries,
         },
@@ -125,17 +160,55 @@ fn round_trip_is_equal_up_to_quantisation_and_reencodes_identically() {
     assert_eq!(back.zero_shot, idx.zero_shot);
     assert_eq!(back.fingerprints, idx.fingerprints);
     assert_eq!(back.build_info, idx.build_info);
-    assert_eq!((back.head.input_dim, &back.head.outputs), (idx.head.input_dim, &idx.head.outputs));
-    assert_eq!((back.head.bias.clone(), back.head.unknown_threshold), (idx.head.bias.clone(), idx.head.unknown_threshold));
-    assert_close(&idx.head.weights, &back.head.weights, |_, x| x.abs() / 1024.0 + 1e-7, "fp16 weights");
+    assert_eq!(
+        (back.head.input_dim, &back.head.outputs),
+        (idx.head.input_dim, &idx.head.outputs)
+    );
+    assert_eq!(
+        (back.head.bias.clone(), back.head.unknown_threshold),
+        (idx.head.bias.clone(), idx.head.unknown_threshold)
+    );
+    assert_close(
+        &idx.head.weights,
+        &back.head.weights,
+        |_, x| x.abs() / 1024.0 + 1e-7,
+        "fp16 weights",
+    );
     let dim = idx.exemplars.dim as usize;
-    let scale = |i: usize| idx.exemplars.vectors[i / dim * dim..][..dim].iter().fold(0f32, |m, x| m.max(x.abs())) / 127.0;
+    let scale = |i: usize| {
+        idx.exemplars.vectors[i / dim * dim..][..dim]
+            .iter()
+            .fold(0f32, |m, x| m.max(x.abs()))
+            / 127.0
+    };
     assert_eq!(back.exemplars.class_ids, idx.exemplars.class_ids);
-    assert_close(&idx.exemplars.vectors, &back.exemplars.vectors, |i, _| scale(i) * 0.5001, "int8 exemplars");
-    assert_ne!(back.head.weights, idx.head.weights, "the head should really be quantised");
-    assert_eq!(back.to_bytes(), bytes, "re-encoding a decoded index must give the same bytes");
-    assert_eq!(Index::from_bytes(&bytes).unwrap(), back, "decoding is deterministic");
-    assert_eq!(back.class_by_slug(&idx.classes[1].info.slug).unwrap().info.id, 8);
+    assert_close(
+        &idx.exemplars.vectors,
+        &back.exemplars.vectors,
+        |i, _| scale(i) * 0.5001,
+        "int8 exemplars",
+    );
+    assert_ne!(
+        back.head.weights, idx.head.weights,
+        "the head should really be quantised"
+    );
+    assert_eq!(
+        back.to_bytes(),
+        bytes,
+        "re-encoding a decoded index must give the same bytes"
+    );
+    assert_eq!(
+        Index::from_bytes(&bytes).unwrap(),
+        back,
+        "decoding is deterministic"
+    );
+    assert_eq!(
+        back.class_by_slug(&idx.classes[1].info.slug)
+            .unwrap()
+            .info
+            .id,
+        8
+    );
     assert!(back.class_by_slug("no_such_class").is_none());
 }
 
@@ -148,7 +221,8 @@ fn golden_tiny_index_is_byte_identical() {
         std::fs::write(&path, &bytes).unwrap();
         eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
     }
-    let golden = std::fs::read(&path).expect("tests/golden/tiny.idx is missing: run with UPDATE_GOLDEN=1");
+    let golden =
+        std::fs::read(&path).expect("tests/golden/tiny.idx is missing: run with UPDATE_GOLDEN=1");
     assert!(golden == bytes, "the index encoding changed: if intended, bump FORMAT_VERSION if old files no longer read, then run with UPDATE_GOLDEN=1");
     Index::from_bytes(&golden).unwrap();
 }
@@ -162,7 +236,10 @@ fn every_truncation_and_every_flipped_byte_of_the_tiny_index_is_rejected() {
     let bytes = tiny_index().to_bytes();
     for len in 0..bytes.len() {
         let e = Index::from_bytes(&bytes[..len]).unwrap_err();
-        assert!(matches!(e, IndexError::Truncated { .. } | IndexError::BadMagic), "cut at {len}: {e:?}");
+        assert!(
+            matches!(e, IndexError::Truncated { .. } | IndexError::BadMagic),
+            "cut at {len}: {e:?}"
+        );
     }
     let mut b = bytes.clone();
     for i in 0..bytes.len() {
@@ -174,7 +251,10 @@ fn every_truncation_and_every_flipped_byte_of_the_tiny_index_is_rejected() {
     }
     let mut longer = bytes.clone();
     longer.push(0);
-    assert!(matches!(Index::from_bytes(&longer), Err(IndexError::Corrupt(_))));
+    assert!(matches!(
+        Index::from_bytes(&longer),
+        Err(IndexError::Corrupt(_))
+    ));
 }
 
 fn default_index() -> Option<Vec<u8>> {
@@ -192,12 +272,22 @@ fn default_index() -> Option<Vec<u8>> {
 fn default_index_reads_and_rejects_section_boundary_truncations() {
     let Some(bytes) = default_index() else { return };
     let idx = Index::from_bytes(&bytes).unwrap();
-    assert_eq!(idx.to_bytes(), bytes, "the committed index is not in canonical form");
+    assert_eq!(
+        idx.to_bytes(),
+        bytes,
+        "the committed index is not in canonical form"
+    );
     let header = format::read_header(&bytes).unwrap();
     let mut cuts: Vec<usize> = (0..200.min(bytes.len())).collect();
     for s in &header.sections {
         let (a, b) = (s.offset as usize, (s.offset + s.length) as usize);
-        cuts.extend([a.saturating_sub(1), a, a + 1, (a + b) / 2, b.saturating_sub(1)]);
+        cuts.extend([
+            a.saturating_sub(1),
+            a,
+            a + 1,
+            (a + b) / 2,
+            b.saturating_sub(1),
+        ]);
     }
     cuts.retain(|&c| c < bytes.len());
     for c in cuts {
@@ -236,21 +326,46 @@ fn header_errors_are_specific() {
     let bytes = tiny_index().to_bytes();
     let mut v = bytes.clone();
     v[8..12].copy_from_slice(&2u32.to_le_bytes());
-    assert_eq!(Index::from_bytes(&v), Err(IndexError::UnsupportedVersion { found: 2, expected: 1 }));
+    assert_eq!(
+        Index::from_bytes(&v),
+        Err(IndexError::UnsupportedVersion {
+            found: 2,
+            expected: 1
+        })
+    );
     let mut m = bytes.clone();
     m[0] = b'X';
     assert_eq!(Index::from_bytes(&m), Err(IndexError::BadMagic));
     assert_eq!(Index::from_bytes(b"GIF89a..."), Err(IndexError::BadMagic));
     let mut h = bytes.clone();
     h[14] ^= 1; // inside the feature hash: covered by the header CRC
-    assert_eq!(Index::from_bytes(&h), Err(IndexError::Checksum { section: "header".into() }));
+    assert_eq!(
+        Index::from_bytes(&h),
+        Err(IndexError::Checksum {
+            section: "header".into()
+        })
+    );
     let header = format::read_header(&bytes).unwrap();
-    let head = header.sections.iter().find(|s| s.tag == format::TAG_HEAD).unwrap();
+    let head = header
+        .sections
+        .iter()
+        .find(|s| s.tag == format::TAG_HEAD)
+        .unwrap();
     let mut c = bytes.clone();
     c[head.offset as usize + 3] ^= 0x10;
-    assert_eq!(Index::from_bytes(&c), Err(IndexError::Checksum { section: "head".into() }));
+    assert_eq!(
+        Index::from_bytes(&c),
+        Err(IndexError::Checksum {
+            section: "head".into()
+        })
+    );
     let cut = &bytes[..head.offset as usize + 5];
-    assert_eq!(Index::from_bytes(cut), Err(IndexError::Truncated { section: "head".into() }));
+    assert_eq!(
+        Index::from_bytes(cut),
+        Err(IndexError::Truncated {
+            section: "head".into()
+        })
+    );
 }
 
 #[test]
@@ -258,7 +373,13 @@ fn feature_mismatch_is_reported_separately_from_reading() {
     let idx = Index::from_bytes(&tiny_index().to_bytes()).unwrap();
     assert!(idx.check_features(0x5eed_f00d_1234_5678).is_ok());
     let e = idx.check_features(42).unwrap_err();
-    assert_eq!(e, IndexError::FeatureMismatch { found: 0x5eed_f00d_1234_5678, expected: 42 });
+    assert_eq!(
+        e,
+        IndexError::FeatureMismatch {
+            found: 0x5eed_f00d_1234_5678,
+            expected: 42
+        }
+    );
     assert!(e.to_string().contains("rebuild"));
 }
 
@@ -272,10 +393,16 @@ fn inconsistent_indexes_are_corrupt_not_written_silently() {
     assert!(Index::from_bytes(&idx.to_bytes()).is_err());
     let mut idx = tiny_index();
     idx.zero_shot.rules[0].labels.push(521);
-    assert!(matches!(Index::from_bytes(&idx.to_bytes()), Err(IndexError::Corrupt(_))));
+    assert!(matches!(
+        Index::from_bytes(&idx.to_bytes()),
+        Err(IndexError::Corrupt(_))
+    ));
     let mut idx = tiny_index();
     idx.fingerprints.entries.reverse(); // the writer sorts
-    assert_eq!(Index::from_bytes(&idx.to_bytes()).unwrap().fingerprints, tiny_index().fingerprints);
+    assert_eq!(
+        Index::from_bytes(&idx.to_bytes()).unwrap().fingerprints,
+        tiny_index().fingerprints
+    );
 }
 
 #[test]
@@ -309,9 +436,17 @@ fn quantisation_cost_is_small_on_clustered_exemplars() {
     let tax = sori::taxonomy::classes();
     idx.classes = tax[..classes as usize]
         .iter()
-        .map(|c| IndexClass { info: c.clone(), coverage: Coverage::Trained, clips: 1, recordings: 1, image: None })
+        .map(|c| IndexClass {
+            info: c.clone(),
+            coverage: Coverage::Trained,
+            clips: 1,
+            recordings: 1,
+            image: None,
+        })
         .collect();
-    let cents: Vec<Vec<f32>> = (0..classes).map(|c| noise(1000 + u64::from(c), dim)).collect();
+    let cents: Vec<Vec<f32>> = (0..classes)
+        .map(|c| noise(1000 + u64::from(c), dim))
+        .collect();
     let (mut vectors, mut class_ids) = (Vec::new(), Vec::new());
     for (c, cent) in cents.iter().enumerate() {
         for j in 0..per {
@@ -320,7 +455,11 @@ fn quantisation_cost_is_small_on_clustered_exemplars() {
             class_ids.push(c as u16 + 1);
         }
     }
-    idx.exemplars = Exemplars { dim: dim as u32, class_ids, vectors };
+    idx.exemplars = Exemplars {
+        dim: dim as u32,
+        class_ids,
+        vectors,
+    };
     idx.head = Head {
         input_dim: dim as u32,
         outputs: (1..=classes).collect(),
@@ -331,37 +470,81 @@ fn quantisation_cost_is_small_on_clustered_exemplars() {
     idx.zero_shot = ZeroShot::default();
     idx.fingerprints = FingerprintTable::default();
     let cost = quantisation_cost(&idx);
-    eprintln!("quantisation cost on {} synthetic exemplars: {cost:?}", cost.exemplars);
+    eprintln!(
+        "quantisation cost on {} synthetic exemplars: {cost:?}",
+        cost.exemplars
+    );
     assert_eq!(cost.exemplars, classes as usize * per);
-    assert!(cost.mean_cosine > 0.999 && cost.min_cosine > 0.998, "{cost:?}");
+    assert!(
+        cost.mean_cosine > 0.999 && cost.min_cosine > 0.998,
+        "{cost:?}"
+    );
     assert!(cost.top1_changed * 100 <= cost.exemplars, "{cost:?}");
     let bytes = idx.to_bytes();
-    eprintln!("{} exemplars x {dim} + head {classes} x {dim}: {} bytes", idx.exemplars.class_ids.len(), bytes.len());
+    eprintln!(
+        "{} exemplars x {dim} + head {classes} x {dim}: {} bytes",
+        idx.exemplars.class_ids.len(),
+        bytes.len()
+    );
 }
 
 // ---- images ----
 
 #[test]
 fn svg_sanitiser_strips_or_rejects_each_attack() {
-    let wrap = |inner: &str| format!(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8">{inner}</svg>"#);
+    let wrap = |inner: &str| {
+        format!(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8">{inner}</svg>"#)
+    };
     let clean = |inner: &str| sanitize_svg(&wrap(inner)).unwrap();
     let out = clean(r#"<script>alert(1)</script><rect width="1" height="1"/>"#);
-    assert!(!out.contains("script") && !out.contains("alert") && out.contains("<rect"), "{out}");
+    assert!(
+        !out.contains("script") && !out.contains("alert") && out.contains("<rect"),
+        "{out}"
+    );
     let out = clean(r#"<svg:script xmlns:svg="http://www.w3.org/2000/svg">x()</svg:script>"#);
     assert!(!out.contains("script"), "{out}");
     let out = clean(r#"<rect onclick="evil()" ONLOAD="evil()" onmouseover='x' width="2"/>"#);
-    assert!(!out.to_lowercase().contains("on") || !out.contains("evil"), "{out}");
-    assert!(!out.contains("evil") && out.contains(r#"width="2""#), "{out}");
-    let out = clean(r#"<foreignObject><body xmlns="http://www.w3.org/1999/xhtml"><img src="x"/></body></foreignObject>"#);
-    assert!(!out.contains("foreignObject") && !out.contains("img"), "{out}");
-    let out = clean(r##"<a href="https://evil.example"><rect/></a><use href="#ok"/><use xlink:href="other.svg#x"/>"##);
-    assert!(!out.contains("evil") && !out.contains("other.svg") && out.contains(r##"href="#ok""##), "{out}");
-    let out = clean(r#"<linearGradient xlink:href="javascript:alert(1)"/><image href="http://x/y.png"/>"#);
-    assert!(!out.contains("javascript") && !out.contains("http://x"), "{out}");
-    let out = clean(r##"<rect fill="url(https://evil.example/a#b)"/><rect fill="url(#grad)"/><rect style="fill:url( 'http://e' )"/>"##);
-    assert!(!out.contains("evil") && !out.contains("http://e") && out.contains("url(#grad)"), "{out}");
+    assert!(
+        !out.to_lowercase().contains("on") || !out.contains("evil"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("evil") && out.contains(r#"width="2""#),
+        "{out}"
+    );
+    let out = clean(
+        r#"<foreignObject><body xmlns="http://www.w3.org/1999/xhtml"><img src="x"/></body></foreignObject>"#,
+    );
+    assert!(
+        !out.contains("foreignObject") && !out.contains("img"),
+        "{out}"
+    );
+    let out = clean(
+        r##"<a href="https://evil.example"><rect/></a><use href="#ok"/><use xlink:href="other.svg#x"/>"##,
+    );
+    assert!(
+        !out.contains("evil") && !out.contains("other.svg") && out.contains(r##"href="#ok""##),
+        "{out}"
+    );
+    let out = clean(
+        r#"<linearGradient xlink:href="javascript:alert(1)"/><image href="http://x/y.png"/>"#,
+    );
+    assert!(
+        !out.contains("javascript") && !out.contains("http://x"),
+        "{out}"
+    );
+    let out = clean(
+        r##"<rect fill="url(https://evil.example/a#b)"/><rect fill="url(#grad)"/><rect style="fill:url( 'http://e' )"/>"##,
+    );
+    assert!(
+        !out.contains("evil") && !out.contains("http://e") && out.contains("url(#grad)"),
+        "{out}"
+    );
     let out = clean(r#"<rect fill="u&#114;l(http://hidden)"/>"#);
-    assert!(!out.contains("hidden"), "entity-encoded url( must be caught: {out}");
+    assert!(
+        !out.contains("hidden"),
+        "entity-encoded url( must be caught: {out}"
+    );
     assert!(sanitize_svg(&wrap(r#"<style>rect{fill:url(http://e/x)}</style>"#)).is_err());
     assert!(sanitize_svg(&wrap(r#"<style>@import "http://e/x.css";</style>"#)).is_err());
     let ent = r#"<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "boom">]><svg xmlns="http://www.w3.org/2000/svg">&x;</svg>"#;
@@ -370,7 +553,10 @@ fn svg_sanitiser_strips_or_rejects_each_attack() {
     assert!(sanitize_svg("<html><svg/></html>").is_err());
     assert!(sanitize_svg(&wrap("<g>")).is_err(), "unbalanced markup");
     let out = sanitize_svg("<!-- c --><svg viewBox=\"0 0 1 1\">\n   <g>\n\t<path d=\"M0   0\n L1 1\"/>\n </g>\n</svg>\n").unwrap();
-    assert_eq!(out, r#"<svg viewBox="0 0 1 1" xmlns="http://www.w3.org/2000/svg"><g><path d="M0 0 L1 1"/></g></svg>"#);
+    assert_eq!(
+        out,
+        r#"<svg viewBox="0 0 1 1" xmlns="http://www.w3.org/2000/svg"><g><path d="M0 0 L1 1"/></g></svg>"#
+    );
 }
 
 #[test]
@@ -381,13 +567,21 @@ fn shared_svg_images_pass_the_sanitiser_unchanged_in_content() {
         return;
     };
     let (mut n, mut before, mut after) = (0, 0, 0);
-    for e in rd.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "svg")) {
+    for e in rd
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "svg"))
+    {
         let src = std::fs::read_to_string(e.path()).unwrap();
         let img = load_class_image(&e.path()).unwrap();
         assert_eq!(img.mime, "image/svg+xml");
         let out = String::from_utf8(img.bytes).unwrap();
         let count = |s: &str| s.matches('<').count();
-        assert_eq!(count(&out), count(&src), "{}: elements were dropped", e.path().display());
+        assert_eq!(
+            count(&out),
+            count(&src),
+            "{}: elements were dropped",
+            e.path().display()
+        );
         assert_eq!(sanitize_svg(&out).unwrap(), out, "sanitising is idempotent");
         (n, before, after) = (n + 1, before + src.len(), after + out.len());
     }
@@ -405,7 +599,9 @@ fn temp_dir(name: &str) -> PathBuf {
 #[test]
 fn raster_images_become_square_jpeg_thumbnails() {
     let dir = temp_dir("raster");
-    let img = image::RgbImage::from_fn(640, 360, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8]));
+    let img = image::RgbImage::from_fn(640, 360, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+    });
     let png = dir.join("wide.png");
     img.save(&png).unwrap();
     let out = load_class_image(&png).unwrap();
@@ -415,10 +611,20 @@ fn raster_images_become_square_jpeg_thumbnails() {
     std::fs::write(dir.join("broken.jpg"), b"\xff\xd8 not really").unwrap();
     assert!(load_class_image(&dir.join("broken.jpg")).is_err());
     // Representative: three bluish images and one red outlier; the outlier ranks last.
-    for (name, rgb) in [("a", [10, 20, 200]), ("b", [12, 25, 190]), ("c", [250, 0, 0]), ("d", [8, 30, 210])] {
-        image::RgbImage::from_pixel(40, 30, image::Rgb(rgb)).save(dir.join(format!("{name}.png"))).unwrap();
+    for (name, rgb) in [
+        ("a", [10, 20, 200]),
+        ("b", [12, 25, 190]),
+        ("c", [250, 0, 0]),
+        ("d", [8, 30, 210]),
+    ] {
+        image::RgbImage::from_pixel(40, 30, image::Rgb(rgb))
+            .save(dir.join(format!("{name}.png")))
+            .unwrap();
     }
-    let paths: Vec<PathBuf> = ["d", "c", "b", "a"].iter().map(|n| dir.join(format!("{n}.png"))).collect();
+    let paths: Vec<PathBuf> = ["d", "c", "b", "a"]
+        .iter()
+        .map(|n| dir.join(format!("{n}.png")))
+        .collect();
     let picked = pick_representative(&paths, 4);
     assert_eq!(picked.len(), 4);
     assert_eq!(picked[3], dir.join("c.png"));
@@ -446,8 +652,17 @@ fn discovery_handles_slug_korean_and_id_folders_and_reports_unmatched() {
     touch("images/pan_frying/p1.jpg");
     touch("images/12/p2.png");
     let d = discover(&root).unwrap();
-    let rel = |p: &Path| p.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
-    let sounds: Vec<(String, Option<u16>, Role)> = d.sounds.iter().map(|s| (rel(&s.path), s.class_id, s.role)).collect();
+    let rel = |p: &Path| {
+        p.strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+    let sounds: Vec<(String, Option<u16>, Role)> = d
+        .sounds
+        .iter()
+        .map(|s| (rel(&s.path), s.class_id, s.role))
+        .collect();
     assert_eq!(
         sounds,
         vec![
@@ -458,7 +673,12 @@ fn discovery_handles_slug_korean_and_id_folders_and_reports_unmatched() {
             ("sounds/전부치기/c.ogg".into(), Some(8), Role::Class),
         ]
     );
-    assert_eq!(d.images.get(&8).map(|v| v.iter().map(|p| rel(p)).collect::<Vec<_>>()), Some(vec!["images/pan_frying/p1.jpg".into()]));
+    assert_eq!(
+        d.images
+            .get(&8)
+            .map(|v| v.iter().map(|p| rel(p)).collect::<Vec<_>>()),
+        Some(vec!["images/pan_frying/p1.jpg".into()])
+    );
     assert_eq!(d.images.get(&12).map(Vec::len), Some(1));
     assert_eq!(d.unmatched, vec![root.join("sounds/mystery_noises")]);
     assert_eq!(discover(&root).unwrap(), d, "discovery is deterministic");
@@ -471,7 +691,13 @@ fn discovery_handles_slug_korean_and_id_folders_and_reports_unmatched() {
     }
     let d2 = discover(&flat).unwrap();
     let boiling = 3; // "끓이기" is boiling's Korean name
-    assert_eq!(d2.sounds.iter().filter(|s| s.class_id == Some(boiling)).count(), 2);
+    assert_eq!(
+        d2.sounds
+            .iter()
+            .filter(|s| s.class_id == Some(boiling))
+            .count(),
+        2
+    );
     assert_eq!(d2.images.get(&boiling).map(Vec::len), Some(1));
     assert!(discover(&root.join("nope")).is_err());
     let _ = std::fs::remove_dir_all(&root);
@@ -479,8 +705,12 @@ fn discovery_handles_slug_korean_and_id_folders_and_reports_unmatched() {
 }
 
 fn assert_no_leak(train: &[SoundItem], test: &[SoundItem]) {
-    let recs: std::collections::BTreeSet<&str> = train.iter().map(|s| s.recording.as_str()).collect();
-    assert!(test.iter().all(|t| !recs.contains(t.recording.as_str())), "a recording is on both sides");
+    let recs: std::collections::BTreeSet<&str> =
+        train.iter().map(|s| s.recording.as_str()).collect();
+    assert!(
+        test.iter().all(|t| !recs.contains(t.recording.as_str())),
+        "a recording is on both sides"
+    );
 }
 
 #[test]
@@ -497,10 +727,24 @@ fn split_by_recording_never_leaks_on_the_corpus_manifest() {
         let (train, test) = split_by_recording(&d.sounds, 0.2, seed);
         assert_eq!(train.len() + test.len(), d.sounds.len());
         assert_no_leak(&train, &test);
-        let classes: std::collections::BTreeSet<u16> = d.sounds.iter().filter(|s| s.role == Role::Class).filter_map(|s| s.class_id).collect();
+        let classes: std::collections::BTreeSet<u16> = d
+            .sounds
+            .iter()
+            .filter(|s| s.role == Role::Class)
+            .filter_map(|s| s.class_id)
+            .collect();
         for c in classes {
-            assert!(test.iter().any(|s| s.class_id == Some(c) && s.role == Role::Class), "class {c} missing from test");
-            assert!(train.iter().any(|s| s.class_id == Some(c) && s.role == Role::Class), "class {c} missing from train");
+            assert!(
+                test.iter()
+                    .any(|s| s.class_id == Some(c) && s.role == Role::Class),
+                "class {c} missing from test"
+            );
+            assert!(
+                train
+                    .iter()
+                    .any(|s| s.class_id == Some(c) && s.role == Role::Class),
+                "class {c} missing from train"
+            );
         }
         let frac = test.len() as f32 / d.sounds.len() as f32;
         assert!((0.1..0.3).contains(&frac), "test fraction {frac}");
@@ -525,5 +769,45 @@ proptest! {
         prop_assert_eq!(train.len() + test.len(), items.len());
         assert_no_leak(&train, &test);
         prop_assert_eq!((train.clone(), test.clone()), split_by_recording(&items, frac, seed));
+    }
+}
+
+/// Measurement, not a check: thumbnail bytes per encoding and size for the photos in
+/// `$SORI_PHOTOS` (any JPEG/PNG/WebP files). Run with
+/// `SORI_PHOTOS=dir cargo test --test index_format -- --ignored --nocapture thumbnail_sizes`.
+#[test]
+#[ignore]
+fn thumbnail_sizes() {
+    use sori::build::images::{decode, encode_jpeg, encode_png, encode_webp_lossless, thumbnail};
+    let Some(dir) = std::env::var_os("SORI_PHOTOS") else {
+        eprintln!("skipped: set SORI_PHOTOS to a folder of photos");
+        return;
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    paths.sort();
+    for p in paths {
+        let Ok(img) = std::fs::read(&p)
+            .map_err(|e| e.to_string())
+            .and_then(|b| decode(&b))
+        else {
+            continue;
+        };
+        for size in [256, 384] {
+            let t = thumbnail(&img, size);
+            let jpeg = |q| encode_jpeg(&t, q).unwrap().len();
+            eprintln!(
+                "{:<28} {size}px  png {:>7}  webp-lossless {:>7}  jpeg q80 {:>6}  q85 {:>6}  q90 {:>6}",
+                p.file_name().unwrap().to_string_lossy(),
+                encode_png(&t).unwrap().len(),
+                encode_webp_lossless(&t).unwrap().len(),
+                jpeg(80),
+                jpeg(85),
+                jpeg(90)
+            );
+        }
     }
 }

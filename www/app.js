@@ -15,6 +15,8 @@ import { AnswerCard, Images, Spectrogram, renderGallery, renderTimeline, setLeve
 const HOLD_MS = 4000;
 /** Files longer than this (s) get a timeline of what was heard when. */
 const TIMELINE_MIN_S = 3;
+/** Windows (0.96 s, hop 0.48 s) analysed per step of a file scan: about 0.1–0.5 s of work. */
+const SCAN_STEP_WINDOWS = 8;
 /** Where the model and the index are served, relative to the page. */
 const MODEL_URL = 'model/yamnet.sorim';
 const INDEX_URL = 'default.idx';
@@ -137,7 +139,7 @@ async function load() {
 // ---------------------------------------------------------------- microphone
 
 function makeMic() {
-  return new Mic({
+  const mic = new Mic({
     maxRetries: kiosk ? Infinity : 3,
     onBlock: (block) => {
       try {
@@ -154,6 +156,8 @@ function makeMic() {
       } else app.listener.reset();
       app.spectro.clear();
       clearError();
+      window.__sori.timings.micStart = performance.now();
+      window.__sori.timings.firstResult = null;
       setListening(true);
       if (!kiosk || Date.now() > app.holdUntil) app.card.message('listening');
       loop();
@@ -170,6 +174,8 @@ function makeMic() {
       showError(err.code, errorVars(err));
     },
   });
+  window.__sori.mic = mic; // for the end-to-end tests: is the mic really released after stop?
+  return mic;
 }
 
 function setListening(on) {
@@ -232,6 +238,8 @@ function tick() {
   const now = Date.now();
   if (p.result) {
     const r = p.result;
+    const tm = window.__sori.timings;
+    if (tm.firstResult == null && r.verdict !== 'silence') tm.firstResult = performance.now() - tm.micStart;
     const isClass = r.verdict !== 'silence' && r.verdict !== 'unknown';
     if (!kiosk) app.card.show(r, { heardSeconds: p.heardSeconds });
     else if (isClass) {
@@ -300,7 +308,7 @@ async function handleFile(file) {
   const t1 = performance.now();
   let out;
   try {
-    out = app.sori.scan(decoded.samples, decoded.sampleRate);
+    out = await scanSteps(decoded.samples, decoded.sampleRate, status, file.name);
   } catch (err) {
     status.textContent = '';
     status.dataset.state = 'error';
@@ -317,6 +325,28 @@ async function handleFile(file) {
   status.dataset.state = 'done';
   status.dataset.ms = String(ms);
   window.__sori.timings.lastFile = { decodeMs: t1 - t0, scanMs: t2 - t1, totalMs: t2 - t0, duration: decoded.duration };
+}
+
+/**
+ * Scans in steps (`fileScan().step(n)`) so a long file does not freeze the page, showing progress;
+ * short files finish in one step. Falls back to `scan()` where the stepwise API is missing.
+ */
+async function scanSteps(samples, rate, status, name) {
+  if (typeof app.sori.fileScan !== 'function') return app.sori.scan(samples, rate);
+  const scan = app.sori.fileScan(samples, rate);
+  try {
+    for (;;) {
+      const t0 = performance.now();
+      const { done, progress } = scan.step(SCAN_STEP_WINDOWS);
+      if (done) break;
+      status.textContent = `${t('fileWorking', { name })} ${Math.round(progress * 100)}%`;
+      // Yield to the page only when a step took long enough to be felt.
+      if (performance.now() - t0 > 30) await new Promise((ok) => setTimeout(ok, 0));
+    }
+    return scan.result();
+  } finally {
+    scan.free?.();
+  }
 }
 
 function wireFile() {
@@ -347,6 +377,8 @@ function switchLang() {
   applyStatic();
   setState(window.__sori.state);
   setListening(Boolean(app.mic?.running));
+  const hz = Number($('peak-hz').dataset.hz);
+  setPeak($('peak-hz'), hz > 0 ? hz : null);
   if (app.card) app.card.refresh();
   if (app.sori) renderGallery($('gallery'), app.classList, app.images);
   if (app.lastFile) renderTimeline($('timeline'), app.lastFile.timeline, app.lastFile.duration, app.classes);

@@ -160,14 +160,16 @@ export class Mic {
         this.attempt = 0; // audio flows: the next failure starts the backoff afresh
         if (e.data instanceof Float32Array) this.opts.onBlock(e.data);
       };
-      live.node.onprocessorerror = () => this.lost(gen, new AudioInputError('mic-busy', 'worklet crashed'));
+      live.node.addEventListener('processorerror', () =>
+        this.lost(gen, new AudioInputError('mic-busy', 'worklet crashed')),
+      );
       for (const track of stream.getAudioTracks())
         track.addEventListener('ended', () => this.lost(gen, new AudioInputError('no-mic', 'track ended')));
-      ctx.onstatechange = () => {
+      ctx.addEventListener('statechange', () => {
         if (gen !== this.generation) return;
         if (ctx.state === 'closed') this.lost(gen, new AudioInputError('mic-busy', 'context closed'));
         else if (ctx.state !== 'running') ctx.resume().catch(() => {}); // 'interrupted' (iOS call), 'suspended'
-      };
+      });
       live.source.connect(live.node);
       live.node.connect(ctx.destination); // silent output keeps the graph pulling on every engine
       if (ctx.state !== 'running') await resumeWithin(ctx, resumed, RESUME_MS);
@@ -176,6 +178,7 @@ export class Mic {
       throw micError(err);
     }
     this.live = live;
+    this.last = live; // kept after stop() so a test can check the tracks ended and the context closed
     this.lastBlockAt = performance.now();
     clearInterval(this.watchTimer);
     this.watchTimer = setInterval(() => this.watch(gen), 1000);
@@ -256,7 +259,8 @@ function closeLive({ ctx, stream, source, node }) {
 /**
  * Decodes an audio file to mono samples.
  * Decodes at 16 kHz where the browser allows (the model's rate, so nothing is resampled twice),
- * else at 44.1 kHz; the caller passes `sampleRate` on, so either is fine.
+ * else at 44.1 kHz; the caller passes `sampleRate` on, so either is fine. A corrupt file is
+ * tried at both rates before it is reported.
  * @param {Blob|ArrayBuffer} input
  * @param {string} [name] file name for messages
  * @returns {Promise<{samples: Float32Array, sampleRate: number, duration: number}>}
@@ -267,28 +271,27 @@ export async function decodeFile(input, name = 'audio') {
   const Offline = offlineContextClass();
   const Ctx = audioContextClass();
   if (!Offline && !Ctx) throw new AudioInputError('unsupported', 'Web Audio');
-  let ctx = null;
+  // 16 kHz first; some engines refuse that rate (or fail to decode into it): then 44.1 kHz.
+  let buffer = null;
+  let lastErr = null;
   for (const rate of [16000, 44100]) {
+    let ctx = null;
     try {
       ctx = Offline ? new Offline(1, 1, rate) : new Ctx({ sampleRate: rate });
+      const copy = bytes.slice(0); // decodeAudioData detaches its argument
+      buffer = await new Promise((ok, fail) => {
+        // Old Safari only has the callback form; new engines return a promise too.
+        const p = ctx.decodeAudioData(copy, ok, fail);
+        p?.then?.(ok, fail);
+      });
       break;
-    } catch {
-      ctx = null;
+    } catch (err) {
+      lastErr = err;
+    } finally {
+      if (ctx && !Offline) ctx.close?.().catch?.(() => {});
     }
   }
-  if (!ctx) throw new AudioInputError('unsupported', 'Web Audio');
-  let buffer;
-  try {
-    buffer = await new Promise((ok, fail) => {
-      // Old Safari only has the callback form; new engines return a promise too.
-      const p = ctx.decodeAudioData(bytes, ok, fail);
-      p?.then?.(ok, fail);
-    });
-  } catch (err) {
-    throw new AudioInputError('file-decode', name, err);
-  } finally {
-    if (!Offline) ctx.close?.().catch?.(() => {});
-  }
+  if (!buffer) throw new AudioInputError('file-decode', name, lastErr);
   if (!buffer || buffer.length === 0) throw new AudioInputError('file-empty', name);
   return { samples: downmix(buffer), sampleRate: buffer.sampleRate, duration: buffer.duration };
 }

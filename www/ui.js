@@ -84,6 +84,7 @@ export class AnswerCard {
       if (url) {
         img.src = url;
         img.hidden = false;
+        img.parentElement.hidden = false;
       }
       img.alt = `${info.nameKo} (${info.nameEn})`;
       this.q('name-ko').textContent = info.nameKo;
@@ -122,6 +123,7 @@ export class AnswerCard {
   clearAnswer() {
     const img = this.q('image');
     img.hidden = true;
+    img.parentElement.hidden = true;
     img.removeAttribute('src');
     img.alt = '';
     for (const role of ['name-ko', 'name-en', 'category', 'score', 'fingerprint', 'heard', 'candidates-title'])
@@ -294,7 +296,8 @@ export function renderGallery(root, classList, images) {
       if (url) img.src = url;
       const badge = el('span', `badge cov-${c.coverage}`, t(`coverage_${c.coverage}`));
       li.append(img, el('span', 'gal-ko', c.nameKo), el('span', 'gal-en', c.nameEn), badge);
-      if (c.clips > 0) li.title = t('clips', { n: c.clips });
+      const tip = [c.clips > 0 ? t('clips', { n: c.clips }) : '', c.imageCredit ? `Icon: ${c.imageCredit}` : ''];
+      li.title = tip.filter(Boolean).join(' · ');
       grid.append(li);
     }
     section.append(grid);

@@ -75,6 +75,9 @@ pub fn decode_bytes(bytes: Vec<u8>, ext_hint: Option<&str>) -> Result<Decoded, A
     }
 }
 
+/// Corrupt container pages skipped before giving up on a stream.
+const MAX_BAD_PAGES: usize = 32;
+
 fn map_probe_error(e: SymError) -> AudioError {
     match e {
         SymError::Unsupported(what) => AudioError::Unsupported(what.to_string()),
@@ -123,12 +126,19 @@ fn decode_inner(bytes: Vec<u8>, ext_hint: Option<&str>) -> Result<Decoded, Audio
     let mut decoded_packets = 0usize;
     let mut bad_packets = 0usize;
     let mut last_error = None;
+    let mut bad_pages = 0usize;
     loop {
         let packet = match format.next_packet() {
             Ok(Some(p)) => p,
             Ok(None) | Err(SymError::ResetRequired) => break,
             // A truncated file ends with an I/O error: keep what was decoded.
             Err(SymError::IoError(_)) if decoded_packets > 0 => break,
+            // A corrupt page (bad CRC): the reader resyncs, so skip it, within reason.
+            Err(SymError::DecodeError(msg)) if bad_pages < MAX_BAD_PAGES => {
+                bad_pages += 1;
+                last_error = Some(msg.to_string());
+                continue;
+            }
             Err(e) => {
                 last_error = Some(e.to_string());
                 break;

@@ -3,18 +3,15 @@
 //! The committed YAMNet weights and default index are compiled in, so `sori match clip.wav`
 //! works from anywhere; `--model` and `--index` override them.
 
-#[cfg(all(not(target_arch = "wasm32"), sori_wip))]
+#[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
     cli::main()
 }
 
-#[cfg(all(not(target_arch = "wasm32"), not(sori_wip)))]
-fn main() {}
-
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 
-#[cfg(all(not(target_arch = "wasm32"), sori_wip))]
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use anyhow::{bail, Context, Result};
     use clap::{Parser, Subcommand};

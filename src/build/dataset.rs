@@ -63,7 +63,10 @@ pub struct Dataset {
 }
 
 fn extension(path: &Path) -> String {
-    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 fn is_sound(path: &Path) -> bool {
@@ -125,12 +128,21 @@ pub fn discover_images(dir: &Path) -> Result<Dataset, String> {
 
 fn read_manifest(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> {
     let path = root.join("manifest.tsv");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or("").split('\t').map(str::trim).collect();
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap_or("")
+        .split('\t')
+        .map(str::trim)
+        .collect();
     let col = |name: &str| header.iter().position(|h| *h == name);
     let (Some(p_col), Some(c_col), Some(r_col)) = (col("path"), col("class"), col("role")) else {
-        return Err(format!("{}: the header must name at least the columns path, class and role", path.display()));
+        return Err(format!(
+            "{}: the header must name at least the columns path, class and role",
+            path.display()
+        ));
     };
     let (rec_col, credit_col) = (col("recording"), col("credit"));
     let mut d = Dataset::default();
@@ -148,7 +160,13 @@ fn read_manifest(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> 
             "class" => Role::Class,
             "other" => Role::Other,
             "near" => Role::Near,
-            r => return Err(format!("{} line {}: role {r:?} is not class, other or near", path.display(), n + 2)),
+            r => {
+                return Err(format!(
+                    "{} line {}: role {r:?} is not class, other or near",
+                    path.display(),
+                    n + 2
+                ))
+            }
         };
         let class_name = get(Some(c_col));
         let class_id = match (class_name.is_empty(), taxonomy::lookup(classes, class_name)) {
@@ -160,13 +178,23 @@ fn read_manifest(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> 
             }
         };
         if role == Role::Class && class_id.is_none() {
-            return Err(format!("{} line {}: role is class but no class is given", path.display(), n + 2));
+            return Err(format!(
+                "{} line {}: role is class but no class is given",
+                path.display(),
+                n + 2
+            ));
         }
         let recording = match get(rec_col) {
             "" => rel.to_string(),
             r => r.to_string(),
         };
-        d.sounds.push(SoundItem { path: root.join(rel), class_id, role, recording, credit: get(credit_col).to_string() });
+        d.sounds.push(SoundItem {
+            path: root.join(rel),
+            class_id,
+            role,
+            recording,
+            credit: get(credit_col).to_string(),
+        });
     }
     Ok(d)
 }
@@ -212,13 +240,17 @@ fn scan_folders(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> {
             continue;
         }
         let rel = path.strip_prefix(root).unwrap_or(&path);
-        let folder = rel.parent().into_iter().flat_map(|p| p.ancestors()).find_map(|a| {
-            let name = a.file_name()?.to_str()?;
-            match name {
-                "other" | "_other" => Some(FolderClass::Other),
-                _ => taxonomy::lookup(classes, name).map(|c| FolderClass::Class(c.id)),
-            }
-        });
+        let folder = rel
+            .parent()
+            .into_iter()
+            .flat_map(|p| p.ancestors())
+            .find_map(|a| {
+                let name = a.file_name()?.to_str()?;
+                match name {
+                    "other" | "_other" => Some(FolderClass::Other),
+                    _ => taxonomy::lookup(classes, name).map(|c| FolderClass::Class(c.id)),
+                }
+            });
         let recording = rel.with_extension("").to_string_lossy().into_owned();
         match (folder, sound) {
             (Some(FolderClass::Class(id)), true) => d.sounds.push(SoundItem {
@@ -229,11 +261,17 @@ fn scan_folders(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> {
                 credit: String::new(),
             }),
             (Some(FolderClass::Class(id)), false) => d.images.entry(id).or_default().push(path),
-            (Some(FolderClass::Other), true) => {
-                d.sounds.push(SoundItem { path, class_id: None, role: Role::Other, recording, credit: String::new() })
-            }
+            (Some(FolderClass::Other), true) => d.sounds.push(SoundItem {
+                path,
+                class_id: None,
+                role: Role::Other,
+                recording,
+                credit: String::new(),
+            }),
             (Some(FolderClass::Other), false) => d.unmatched.push(path),
-            (None, _) if rel.parent().is_some_and(|p| p.as_os_str().is_empty()) => d.unmatched.push(path),
+            (None, _) if rel.parent().is_some_and(|p| p.as_os_str().is_empty()) => {
+                d.unmatched.push(path)
+            }
             (None, _) => {
                 unmatched_dirs.insert(path.parent().map(Path::to_path_buf).unwrap_or_default());
             }
@@ -258,8 +296,16 @@ fn splitmix(state: &mut u64) -> u64 {
 /// one on each side (when `0 < test_fraction < 1`). Deterministic for a given `seed`;
 /// both halves keep the input order. Items with an empty recording id count as their
 /// own recording.
-pub fn split_by_recording(items: &[SoundItem], test_fraction: f32, seed: u64) -> (Vec<SoundItem>, Vec<SoundItem>) {
-    let fraction = if test_fraction.is_finite() { test_fraction.clamp(0.0, 1.0) } else { 0.0 };
+pub fn split_by_recording(
+    items: &[SoundItem],
+    test_fraction: f32,
+    seed: u64,
+) -> (Vec<SoundItem>, Vec<SoundItem>) {
+    let fraction = if test_fraction.is_finite() {
+        test_fraction.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let key = |it: &SoundItem| -> String {
         if it.recording.is_empty() {
             format!("\u{0}{}", it.path.display())
@@ -292,7 +338,10 @@ pub fn split_by_recording(items: &[SoundItem], test_fraction: f32, seed: u64) ->
         }
         test_recs.extend(recs.into_iter().take(k));
     }
-    items.iter().cloned().partition(|it| !test_recs.contains(&key(it)))
+    items
+        .iter()
+        .cloned()
+        .partition(|it| !test_recs.contains(&key(it)))
 }
 
 #[cfg(test)]
@@ -311,19 +360,41 @@ mod tests {
 
     #[test]
     fn split_is_deterministic_and_stratified() {
-        let items: Vec<_> = (0..40).map(|i| item(&format!("c{}/{i}.wav", i % 2), 1 + i % 2, &format!("r{}_{}", i % 2, i / 4))).collect();
+        let items: Vec<_> = (0..40)
+            .map(|i| {
+                item(
+                    &format!("c{}/{i}.wav", i % 2),
+                    1 + i % 2,
+                    &format!("r{}_{}", i % 2, i / 4),
+                )
+            })
+            .collect();
         let (tr, te) = split_by_recording(&items, 0.25, 3);
-        assert_eq!((tr.clone(), te.clone()), split_by_recording(&items, 0.25, 3));
+        assert_eq!(
+            (tr.clone(), te.clone()),
+            split_by_recording(&items, 0.25, 3)
+        );
         assert_eq!(tr.len() + te.len(), 40);
         for c in [1, 2] {
-            assert!(te.iter().any(|i| i.class_id == Some(c)) && tr.iter().any(|i| i.class_id == Some(c)));
+            assert!(
+                te.iter().any(|i| i.class_id == Some(c))
+                    && tr.iter().any(|i| i.class_id == Some(c))
+            );
         }
-        assert_ne!(te, split_by_recording(&items, 0.25, 4).1, "the seed should matter");
+        assert_ne!(
+            te,
+            split_by_recording(&items, 0.25, 4).1,
+            "the seed should matter"
+        );
     }
 
     #[test]
     fn split_keeps_a_two_recording_class_on_both_sides() {
-        let items = vec![item("a.wav", 5, "x"), item("b.wav", 5, "y"), item("c.wav", 5, "y")];
+        let items = vec![
+            item("a.wav", 5, "x"),
+            item("b.wav", 5, "y"),
+            item("c.wav", 5, "y"),
+        ];
         let (tr, te) = split_by_recording(&items, 0.1, 0);
         assert!(!tr.is_empty() && !te.is_empty());
         let (tr, te) = split_by_recording(&items, 0.0, 0);

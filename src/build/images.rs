@@ -27,28 +27,77 @@ pub const MAX_SVG_BYTES: usize = 1 << 20;
 /// SVG elements kept by the sanitiser (local names); any other element is dropped with
 /// its content.
 const SVG_ELEMENTS: &[&str] = &[
-    "svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "defs", "lineargradient",
-    "radialgradient", "stop", "clippath", "mask", "use", "symbol", "title", "desc", "text", "tspan", "pattern",
-    "filter", "style", "marker", "fegaussianblur", "feoffset", "feblend", "fecolormatrix", "fecomposite", "feflood",
-    "femerge", "femergenode", "femorphology", "fedropshadow",
+    "svg",
+    "g",
+    "path",
+    "rect",
+    "circle",
+    "ellipse",
+    "line",
+    "polyline",
+    "polygon",
+    "defs",
+    "lineargradient",
+    "radialgradient",
+    "stop",
+    "clippath",
+    "mask",
+    "use",
+    "symbol",
+    "title",
+    "desc",
+    "text",
+    "tspan",
+    "pattern",
+    "filter",
+    "style",
+    "marker",
+    "fegaussianblur",
+    "feoffset",
+    "feblend",
+    "fecolormatrix",
+    "fecomposite",
+    "feflood",
+    "femerge",
+    "femergenode",
+    "femorphology",
+    "fedropshadow",
 ];
 
 /// Loads a class image: SVG sanitised, rasters thumbnailed. The credit is left empty.
 pub fn load_class_image(path: &Path) -> Result<ClassImage, String> {
-    let size = std::fs::metadata(path).map_err(|e| format!("reading {}: {e}", path.display()))?.len();
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("reading {}: {e}", path.display()))?
+        .len();
     if size > MAX_IMAGE_BYTES {
-        return Err(format!("{} is {size} bytes, more than the {MAX_IMAGE_BYTES} accepted", path.display()));
+        return Err(format!(
+            "{} is {size} bytes, more than the {MAX_IMAGE_BYTES} accepted",
+            path.display()
+        ));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if ext == "svg" {
-        let text = std::str::from_utf8(&bytes).map_err(|_| format!("{}: SVG is not UTF-8", path.display()))?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| format!("{}: SVG is not UTF-8", path.display()))?;
         let clean = sanitize_svg(text).map_err(|e| format!("{}: {e}", path.display()))?;
-        return Ok(ClassImage { mime: "image/svg+xml".into(), bytes: clean.into_bytes(), credit: String::new() });
+        return Ok(ClassImage {
+            mime: "image/svg+xml".into(),
+            bytes: clean.into_bytes(),
+            credit: String::new(),
+        });
     }
     let img = decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let thumb = thumbnail(&img, THUMB_SIZE);
-    Ok(ClassImage { mime: "image/jpeg".into(), bytes: encode_jpeg(&thumb, JPEG_QUALITY)?, credit: String::new() })
+    Ok(ClassImage {
+        mime: "image/jpeg".into(),
+        bytes: encode_jpeg(&thumb, JPEG_QUALITY)?,
+        credit: String::new(),
+    })
 }
 
 /// Decodes JPEG, PNG or WebP bytes (format sniffed from the content).
@@ -65,7 +114,11 @@ pub fn thumbnail(img: &DynamicImage, size: u32) -> RgbImage {
     let (w, h) = (img.width(), img.height());
     let side = w.min(h).max(1);
     let square = img.crop_imm((w - side.min(w)) / 2, (h - side.min(h)) / 2, side, side);
-    let filter = if side > size { FilterType::Lanczos3 } else { FilterType::CatmullRom };
+    let filter = if side > size {
+        FilterType::Lanczos3
+    } else {
+        FilterType::CatmullRom
+    };
     square.resize_exact(size, size, filter).to_rgb8()
 }
 
@@ -81,14 +134,16 @@ pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
 /// Encodes as PNG (for comparison; the index uses JPEG).
 pub fn encode_png(img: &RgbImage) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    img.write_with_encoder(image::codecs::png::PngEncoder::new(&mut out)).map_err(|e| e.to_string())?;
+    img.write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
+        .map_err(|e| e.to_string())?;
     Ok(out)
 }
 
 /// Encodes as lossless WebP (the only WebP encoder in `image`; for comparison).
 pub fn encode_webp_lossless(img: &RgbImage) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    img.write_with_encoder(image::codecs::webp::WebPEncoder::new_lossless(&mut out)).map_err(|e| e.to_string())?;
+    img.write_with_encoder(image::codecs::webp::WebPEncoder::new_lossless(&mut out))
+        .map_err(|e| e.to_string())?;
     Ok(out)
 }
 
@@ -113,24 +168,38 @@ pub fn pick_representative(paths: &[PathBuf], n: usize) -> Vec<PathBuf> {
     let mut sorted: Vec<PathBuf> = paths.to_vec();
     sorted.sort();
     sorted.dedup();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .max(1);
     let chunk = sorted.len().div_ceil(threads).max(1);
     let hists: Vec<Option<[f32; 64]>> = std::thread::scope(|s| {
         let handles: Vec<_> = sorted
             .chunks(chunk)
             .map(|c| s.spawn(move || c.iter().map(|p| colour_histogram(p)).collect::<Vec<_>>()))
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     let ok: Vec<&[f32; 64]> = hists.iter().flatten().collect();
     let mut mean = [0f32; 64];
     for h in &ok {
-        mean.iter_mut().zip(h.iter()).for_each(|(m, x)| *m += x / ok.len() as f32);
+        mean.iter_mut()
+            .zip(h.iter())
+            .for_each(|(m, x)| *m += x / ok.len() as f32);
     }
     let mut scored: Vec<(f32, &PathBuf)> = sorted
         .iter()
         .zip(&hists)
-        .map(|(p, h)| (h.map_or(f32::INFINITY, |h| h.iter().zip(&mean).map(|(a, b)| (a - b).abs()).sum()), p))
+        .map(|(p, h)| {
+            (
+                h.map_or(f32::INFINITY, |h| {
+                    h.iter().zip(&mean).map(|(a, b)| (a - b).abs()).sum()
+                }),
+                p,
+            )
+        })
         .collect();
     scored.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
     scored.into_iter().take(n).map(|(_, p)| p.clone()).collect()
@@ -156,12 +225,15 @@ fn decode_entities(s: &str) -> Result<String, String> {
             "quot" => '"',
             "apos" => '\'',
             _ => {
-                let code = if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                let code = if let Some(hex) =
+                    name.strip_prefix("#x").or_else(|| name.strip_prefix("#X"))
+                {
                     u32::from_str_radix(hex, 16).ok()
                 } else {
                     name.strip_prefix('#').and_then(|d| d.parse().ok())
                 };
-                code.and_then(char::from_u32).ok_or_else(|| format!("unknown entity reference &{name};"))?
+                code.and_then(char::from_u32)
+                    .ok_or_else(|| format!("unknown entity reference &{name};"))?
             }
         };
         out.push(c);
@@ -174,11 +246,20 @@ fn decode_entities(s: &str) -> Result<String, String> {
 /// True when CSS or an attribute value is unsafe: `url(` pointing anywhere but `#…`,
 /// `@import`, `javascript:`, `expression(` or CSS escapes (which could hide those).
 fn unsafe_value(decoded: &str) -> bool {
-    let v: String = decoded.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
-    if v.contains("javascript:") || v.contains("@import") || v.contains("expression(") || v.contains('\\') {
+    let v: String = decoded
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if v.contains("javascript:")
+        || v.contains("@import")
+        || v.contains("expression(")
+        || v.contains('\\')
+    {
         return true;
     }
-    v.match_indices("url(").any(|(i, _)| !v[i + 4..].trim_start_matches(['"', '\'']).starts_with('#'))
+    v.match_indices("url(")
+        .any(|(i, _)| !v[i + 4..].trim_start_matches(['"', '\'']).starts_with('#'))
 }
 
 fn collapse_ws(s: &str) -> String {
@@ -244,7 +325,11 @@ pub fn sanitize_svg(src: &str) -> Result<String, String> {
             } else if stack.is_empty() {
                 return Err("content after the root </svg>".into());
             }
-            let external_use = lname == "use" && tag.attrs.iter().any(|(k, v)| local(k) == "href" && !v.starts_with('#'));
+            let external_use = lname == "use"
+                && tag
+                    .attrs
+                    .iter()
+                    .any(|(k, v)| local(k) == "href" && !v.starts_with('#'));
             let keep = dropping == 0 && SVG_ELEMENTS.contains(&lname.as_str()) && !external_use;
             if keep {
                 out.push('<');
@@ -258,7 +343,10 @@ pub fn sanitize_svg(src: &str) -> Result<String, String> {
                         || (lk == "href" && !v.trim_start().starts_with('#'))
                         || unsafe_value(&v);
                     if !drop {
-                        out.push_str(&format!(" {k}=\"{}\"", collapse_ws(raw).replace('"', "&quot;")));
+                        out.push_str(&format!(
+                            " {k}=\"{}\"",
+                            collapse_ws(raw).replace('"', "&quot;")
+                        ));
                     }
                 }
                 if stack.is_empty() && !has_xmlns {
@@ -305,9 +393,15 @@ struct Tag {
 
 /// Parses `name attr="v" … >` or `… />` (after the `<`); returns the tag and the rest.
 fn parse_tag(s: &str) -> Result<(Tag, &str), String> {
-    let name_end = s.find(|c: char| c.is_whitespace() || c == '>' || c == '/').ok_or("unterminated tag")?;
+    let name_end = s
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .ok_or("unterminated tag")?;
     let name = &s[..name_end];
-    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || matches!(c, ':' | '-' | '_' | '.')) {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ':' | '-' | '_' | '.'))
+    {
         return Err(format!("malformed tag name {name:?}"));
     }
     let mut rest = &s[name_end..];
@@ -315,19 +409,46 @@ fn parse_tag(s: &str) -> Result<(Tag, &str), String> {
     loop {
         rest = rest.trim_start();
         if let Some(r) = rest.strip_prefix("/>") {
-            return Ok((Tag { name: name.into(), attrs, self_closing: true }, r));
+            return Ok((
+                Tag {
+                    name: name.into(),
+                    attrs,
+                    self_closing: true,
+                },
+                r,
+            ));
         }
         if let Some(r) = rest.strip_prefix('>') {
-            return Ok((Tag { name: name.into(), attrs, self_closing: false }, r));
+            return Ok((
+                Tag {
+                    name: name.into(),
+                    attrs,
+                    self_closing: false,
+                },
+                r,
+            ));
         }
-        let eq = rest.find('=').ok_or_else(|| format!("malformed attributes in <{name}>"))?;
+        let eq = rest
+            .find('=')
+            .ok_or_else(|| format!("malformed attributes in <{name}>"))?;
         let key = rest[..eq].trim();
-        if key.is_empty() || !key.chars().all(|c| c.is_alphanumeric() || matches!(c, ':' | '-' | '_' | '.')) {
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, ':' | '-' | '_' | '.'))
+        {
             return Err(format!("malformed attribute name {key:?} in <{name}>"));
         }
         let after = rest[eq + 1..].trim_start();
-        let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'').ok_or("attribute value without quotes")?;
-        let close = after[1..].find(quote).ok_or("unterminated attribute value")? + 1;
+        let quote = after
+            .chars()
+            .next()
+            .filter(|c| *c == '"' || *c == '\'')
+            .ok_or("attribute value without quotes")?;
+        let close = after[1..]
+            .find(quote)
+            .ok_or("unterminated attribute value")?
+            + 1;
         let value = &after[1..close];
         if value.contains('<') {
             return Err(format!("'<' inside an attribute of <{name}>"));

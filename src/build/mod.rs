@@ -8,13 +8,8 @@
 pub mod dataset;
 pub mod images;
 pub mod train;
-#[cfg(sori_wip)]
 pub mod eval;
-#[cfg(sori_wip)]
 pub mod evidence;
-#[cfg(sori_wip)]
 mod pipeline;
-#[cfg(sori_wip)]
 pub mod zero_shot;
-#[cfg(sori_wip)]
 pub use pipeline::*;

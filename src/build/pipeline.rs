@@ -4,7 +4,7 @@ use super::*;
 
 
 use crate::embed::{YamNet, EMBEDDING_DIM};
-use crate::fingerprint::{FingerprintConfig, FingerprintTable};
+use crate::fingerprint::FingerprintTable;
 use crate::index::{Index, IndexClass};
 use crate::matcher::{clip_embedding, Coverage, Exemplars, Head};
 use anyhow::{Context, Result};
@@ -116,7 +116,6 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
     head.unknown_threshold = unknown_threshold;
 
     // Fingerprints of the training recordings of covered classes.
-    let fp_cfg = FingerprintConfig::default();
     let mut fingerprints = FingerprintTable::default();
     for e in evidence.iter().filter(|e| e.variant == Variant::Clean && e.role == Role::Class) {
         if let (Some(c), Some(l)) = (e.class_id, &e.landmarks) {

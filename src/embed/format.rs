@@ -119,10 +119,6 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn u8(&mut self, section: &str) -> Result<u8, EmbedError> {
-        Ok(self.take(1, section)?[0])
-    }
-
     fn u32(&mut self, section: &str) -> Result<u32, EmbedError> {
         let b = self.take(4, section)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))

@@ -7,8 +7,10 @@
 //! [`pack_rows`] interleaves `MR` activation rows per call, so the micro-kernel streams both
 //! contiguously and keeps an `MR x NR` accumulator tile in registers.
 
-/// Rows (pixels) per GEMM micro-tile.
+/// Rows (pixels) per GEMM micro-tile on the portable path (`f32x4`: 8 accumulator registers).
 pub(crate) const MR: usize = 4;
+/// Rows per GEMM micro-tile on the x86-64 AVX2 + FMA path (`f32x8`: 8 accumulator registers).
+pub(crate) const MR_WIDE: usize = 8;
 /// Columns (output channels) per GEMM micro-tile and weight panel.
 pub(crate) const NR: usize = 8;
 
@@ -23,7 +25,7 @@ pub(crate) fn same_geometry(n: usize, stride: usize) -> (usize, usize) {
 }
 
 /// Valid kernel taps `k in 0..3` for output position `o`: input index `o * stride + k - pad` in `0..n`.
-#[inline]
+#[inline(always)]
 fn taps(o: usize, stride: usize, pad: usize, n: usize) -> (usize, usize) {
     let start = o * stride; // input index of tap k is start + k - pad
     let lo = pad.saturating_sub(start);
@@ -31,7 +33,7 @@ fn taps(o: usize, stride: usize, pad: usize, n: usize) -> (usize, usize) {
     (lo, hi)
 }
 
-#[inline]
+#[inline(always)]
 fn relu_in_place(v: &mut [f32]) {
     for x in v {
         *x = x.max(0.0);
@@ -39,7 +41,7 @@ fn relu_in_place(v: &mut [f32]) {
 }
 
 /// `acc[k] += x[k] * w[k]`.
-#[inline]
+#[inline(always)]
 fn mul_add(acc: &mut [f32], x: &[f32], w: &[f32]) {
     for ((a, &x), &w) in acc.iter_mut().zip(x).zip(w) {
         *a += x * w;
@@ -47,7 +49,7 @@ fn mul_add(acc: &mut [f32], x: &[f32], w: &[f32]) {
 }
 
 /// `acc[k] += s * w[k]`.
-#[inline]
+#[inline(always)]
 fn axpy(acc: &mut [f32], s: f32, w: &[f32]) {
     for (a, &w) in acc.iter_mut().zip(w) {
         *a += s * w;
@@ -56,7 +58,7 @@ fn axpy(acc: &mut [f32], s: f32, w: &[f32]) {
 
 /// Full 3x3 convolution + bias + ReLU. `input` is `[h][w][cin]`, `weights` `[3][3][cin][cout]`,
 /// `out` receives `[oh][ow][cout]` (its first `oh * ow * cout` values).
-#[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub(crate) fn conv3x3(
     input: &[f32],
     (h, w, cin): (usize, usize, usize),
@@ -92,6 +94,7 @@ pub(crate) fn conv3x3(
 }
 
 /// Depthwise 3x3 convolution + bias + ReLU. `input` is `[h][w][c]`, `weights` `[3][3][c]`.
+#[inline(always)]
 pub(crate) fn depthwise3x3(
     input: &[f32],
     (h, w, c): (usize, usize, usize),
@@ -138,7 +141,8 @@ pub(crate) fn pack_panels(w: &[f32], cin: usize, cout: usize) -> Vec<f32> {
 
 /// Interleaves `rows` rows of `a` (`[rows][cin]`) into tiles of `[cin][MR]`, zero-padding the last
 /// tile; returns the number of tiles. `packed` must hold `rows.div_ceil(MR) * MR * cin` values.
-pub(crate) fn pack_rows(a: &[f32], rows: usize, cin: usize, packed: &mut [f32]) -> usize {
+#[inline(always)]
+pub(crate) fn pack_rows<const MR: usize>(a: &[f32], rows: usize, cin: usize, packed: &mut [f32]) -> usize {
     let tiles = rows.div_ceil(MR);
     for t in 0..tiles {
         let dst = &mut packed[t * MR * cin..][..MR * cin];
@@ -160,8 +164,10 @@ pub(crate) fn pack_rows(a: &[f32], rows: usize, cin: usize, packed: &mut [f32]) 
 }
 
 /// Pointwise (1x1) convolution + bias + ReLU as a GEMM: `out[rows][cout] = relu(a @ w + bias)`.
-/// `a_packed` comes from [`pack_rows`], `panels` from [`pack_panels`].
-pub(crate) fn pointwise(
+/// `a_packed` comes from [`pack_rows`] with the same `MR`, `panels` from [`pack_panels`]. With
+/// `FMA`, multiply-adds are fused (`f32::mul_add`): only for callers compiled with FMA enabled.
+#[inline(always)]
+pub(crate) fn pointwise<const MR: usize, const FMA: bool>(
     a_packed: &[f32],
     rows: usize,
     cin: usize,
@@ -174,7 +180,7 @@ pub(crate) fn pointwise(
     for (p, panel) in panels.chunks_exact(cin * NR).enumerate() {
         let b: &[f32; NR] = bias[p * NR..][..NR].try_into().expect("NR bias values");
         for t in 0..tiles {
-            let acc = micro_tile(&a_packed[t * MR * cin..][..MR * cin], panel, b);
+            let acc = micro_tile::<MR, FMA>(&a_packed[t * MR * cin..][..MR * cin], panel, b);
             for (r, acc_row) in acc.iter().enumerate().take(rows - t * MR) {
                 let o = &mut out[(t * MR + r) * cout + p * NR..][..NR];
                 for (o, &v) in o.iter_mut().zip(acc_row) {
@@ -187,14 +193,18 @@ pub(crate) fn pointwise(
 
 /// The `MR x NR` register tile: `bias + sum_i a[i][r] * w[i][j]`.
 #[inline(always)]
-fn micro_tile(a: &[f32], w: &[f32], bias: &[f32; NR]) -> [[f32; NR]; MR] {
+fn micro_tile<const MR: usize, const FMA: bool>(a: &[f32], w: &[f32], bias: &[f32; NR]) -> [[f32; NR]; MR] {
     let mut acc = [*bias; MR];
     for (av, wv) in a.chunks_exact(MR).zip(w.chunks_exact(NR)) {
         let av: &[f32; MR] = av.try_into().expect("MR values");
         let wv: &[f32; NR] = wv.try_into().expect("NR values");
         for r in 0..MR {
             for j in 0..NR {
-                acc[r][j] += av[r] * wv[j];
+                if FMA {
+                    acc[r][j] = av[r].mul_add(wv[j], acc[r][j]);
+                } else {
+                    acc[r][j] += av[r] * wv[j];
+                }
             }
         }
     }
@@ -202,6 +212,7 @@ fn micro_tile(a: &[f32], w: &[f32], bias: &[f32; NR]) -> [[f32; NR]; MR] {
 }
 
 /// Dense layer without activation: `out = x @ w + bias`, `w` is `[x.len()][out.len()]`.
+#[inline(always)]
 pub(crate) fn dense(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32]) {
     out.copy_from_slice(bias);
     for (&xv, row) in x.iter().zip(w.chunks_exact(bias.len())) {
@@ -210,6 +221,7 @@ pub(crate) fn dense(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32]) {
 }
 
 /// Mean over positions: `input` is `[positions][c]`, `out` `[c]`.
+#[inline(always)]
 pub(crate) fn mean_pool(input: &[f32], positions: usize, out: &mut [f32]) {
     out.fill(0.0);
     for row in input.chunks_exact(out.len()).take(positions) {
@@ -317,10 +329,14 @@ mod tests {
             let a = values(rows * cin, 7);
             let w = values(cin * cout, 8);
             let b = values(cout, 9);
-            let mut packed = vec![f32::NAN; rows.div_ceil(MR) * MR * cin];
-            pack_rows(&a, rows, cin, &mut packed);
+            let panels = pack_panels(&w, cin, cout);
+            let mut packed = vec![f32::NAN; rows.div_ceil(MR_WIDE) * MR_WIDE * cin];
             let mut out = vec![f32::NAN; rows * cout];
-            pointwise(&packed, rows, cin, &pack_panels(&w, cin, cout), &b, &mut out);
+            pack_rows::<MR>(&a, rows, cin, &mut packed);
+            pointwise::<MR, false>(&packed, rows, cin, &panels, &b, &mut out);
+            let mut out_wide = vec![f32::NAN; rows * cout];
+            pack_rows::<MR_WIDE>(&a, rows, cin, &mut packed);
+            pointwise::<MR_WIDE, true>(&packed, rows, cin, &panels, &b, &mut out_wide);
             let mut want = vec![0.0; rows * cout];
             for r in 0..rows {
                 for o in 0..cout {
@@ -329,6 +345,7 @@ mod tests {
                 }
             }
             assert_close(&out, &want, 1e-5);
+            assert_close(&out_wide, &want, 1e-5);
         }
     }
 

@@ -2,7 +2,7 @@
 //! 521 AudioSet scores), with buffers preallocated in a [`Scratch`].
 
 use super::format::{self, Kind, Layer, ARCHITECTURE};
-use super::kernels::{self, MR, NR};
+use super::kernels::{self, MR, MR_WIDE, NR};
 use super::{EmbedError, EMBEDDING_DIM, MEL_BANDS, NUM_AUDIOSET, PATCH_FRAMES};
 
 /// YAMNet's output for one patch.
@@ -95,7 +95,7 @@ impl YamNet {
             let cin = ARCHITECTURE[1 + 2 * i].cin;
             (h, w) = (h.div_ceil(b.stride), w.div_ceil(b.stride));
             act = act.max(h * w * cin).max(h * w * b.pw_bias.len());
-            packed = packed.max((h * w).div_ceil(MR) * MR * cin);
+            packed = packed.max((h * w).div_ceil(MR_WIDE) * MR_WIDE * cin);
         }
         Scratch { a: vec![0.0; act], b: vec![0.0; act], packed: vec![0.0; packed] }
     }
@@ -125,14 +125,36 @@ impl YamNet {
             PATCH_FRAMES * MEL_BANDS,
             "a YAMNet patch is {PATCH_FRAMES} frames x {MEL_BANDS} mel bands"
         );
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            unsafe { self.forward_avx2_fma(patch, scratch, out) };
+            return;
+        }
+        self.forward::<MR, false>(patch, scratch, out);
+    }
+
+    /// [`YamNet::forward`] compiled for AVX2 + FMA (8-wide vectors, fused multiply-adds).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn forward_avx2_fma(&self, patch: &[f32], scratch: &mut Scratch, out: &mut PatchEmbedding) {
+        self.forward::<MR_WIDE, true>(patch, scratch, out);
+    }
+
+    /// The forward pass; `MR` and `FMA` select the GEMM micro-kernel (see `kernels::pointwise`).
+    #[inline(always)]
+    fn forward<const MR_: usize, const FMA: bool>(&self, patch: &[f32], scratch: &mut Scratch, out: &mut PatchEmbedding) {
         let Scratch { a, b, packed } = scratch;
         let (mut h, mut w) =
             kernels::conv3x3(patch, (PATCH_FRAMES, MEL_BANDS, 1), &self.conv_weights, &self.conv_bias, self.conv_stride, a);
         let mut c = self.conv_bias.len();
         for block in &self.blocks {
             (h, w) = kernels::depthwise3x3(a, (h, w, c), &block.dw_weights, &block.dw_bias, block.stride, b);
-            kernels::pack_rows(b, h * w, c, packed);
-            kernels::pointwise(packed, h * w, c, &block.pw_panels, &block.pw_bias, a);
+            kernels::pack_rows::<MR_>(b, h * w, c, packed);
+            kernels::pointwise::<MR_, FMA>(packed, h * w, c, &block.pw_panels, &block.pw_bias, a);
             c = block.pw_bias.len();
         }
         out.embedding.resize(EMBEDDING_DIM, 0.0);

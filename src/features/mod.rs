@@ -17,6 +17,26 @@
 //! [`LogMelExtractor`] plans the FFT and builds the window and filterbank once; computing a
 //! frame allocates nothing. [`dominant_frequency`] is a separate helper (the strongest
 //! spectral peak of a clip, for tests and the microphone self-check).
+//!
+//! ```
+//! use sori::audio::{prepare, TARGET_RATE};
+//! use sori::features::{dominant_frequency, FeatureConfig, LogMelExtractor};
+//!
+//! // One second of a 440 Hz tone at 44.1 kHz.
+//! let rate = 44_100.0;
+//! let tone: Vec<f32> = (0..44_100)
+//!     .map(|i| 0.5 * (2.0 * std::f32::consts::PI * 440.0 * i as f32 / rate).sin())
+//!     .collect();
+//! let x = prepare(&tone, 44_100)?; // mono, 16 kHz
+//! assert_eq!(x.len(), TARGET_RATE as usize);
+//! assert!((dominant_frequency(&x, TARGET_RATE).unwrap() - 440.0).abs() < 1.0);
+//!
+//! let mut extractor = LogMelExtractor::new(&FeatureConfig::yamnet());
+//! let logmel = extractor.compute_padded(&x); // padded to 23,280 samples
+//! assert_eq!((logmel.frames, logmel.num_patches()), (144, 2));
+//! assert_eq!(logmel.patch(1).len(), 96 * 64);
+//! # Ok::<(), sori::audio::AudioError>(())
+//! ```
 
 mod logmel;
 mod mel;

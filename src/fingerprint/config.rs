@@ -24,13 +24,14 @@ pub const NUM_BINS: usize = FFT_SIZE / 2 + 1;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FingerprintConfig {
-    /// Lowest peak frequency in Hz. Default: `150.0`.
+    /// Lowest peak frequency in Hz. Default: `350.0` (inside the telephone band, so that
+    /// band-limited playback keeps the peaks).
     pub min_freq_hz: f32,
-    /// Highest peak frequency in Hz. Default: `5000.0`.
+    /// Highest peak frequency in Hz. Default: `3200.0` (idem).
     pub max_freq_hz: f32,
-    /// A peak is the maximum of its neighbourhood of ± this many bins. Default: `6` (±94 Hz).
+    /// A peak is the maximum of its neighbourhood of ± this many bins. Default: `2` (±31 Hz).
     pub peak_radius_bins: usize,
-    /// ... and ± this many frames. Default: `4` (±64 ms).
+    /// ... and ± this many frames. Default: `2` (±32 ms).
     pub peak_radius_frames: usize,
     /// Peaks quieter than this (dB of Hann-windowed power, ~dBFS + 48) are ignored.
     /// Default: `-45.0` (a sine at about −93 dBFS), low enough for quiet recordings, high
@@ -38,12 +39,13 @@ pub struct FingerprintConfig {
     pub min_peak_db: f32,
     /// Peaks are ranked by their level minus the mean level of ± this many bins around them
     /// in the same frame (spectral whitening, so that filtering does not change the ranking);
-    /// `0` ranks by raw level. Default: `24` (±375 Hz).
+    /// `0` ranks by raw level. Default: `0` (whitening made peaks less robust to pink noise).
     pub whiten_bins: usize,
     /// Reference side: keep a peak only if fewer than this many stronger peaks lie within
-    /// ±0.5 s of it (≈ peaks per second). Default: `4.0`.
+    /// ±0.5 s of it (≈ peaks per second). Default: `8.0`.
     pub peaks_per_second: f32,
-    /// Reference side: targets paired with each anchor peak. Default: `3`.
+    /// Reference side: targets paired with each anchor peak. Default: `2` (with 8 peaks per
+    /// second: ≈ 15 landmarks per second of reference audio).
     pub fan_out: usize,
     /// Query side: like `peaks_per_second`, denser. Default: `16.0`.
     pub query_peaks_per_second: f32,
@@ -51,38 +53,40 @@ pub struct FingerprintConfig {
     pub query_fan_out: usize,
     /// Smallest anchor-to-target distance in frames. Default: `1`.
     pub min_dt: u16,
-    /// Largest anchor-to-target distance in frames (at most 127). Default: `40` (0.64 s).
+    /// Largest anchor-to-target distance in frames (at most 127). Default: `60` (0.96 s).
     pub max_dt: u16,
     /// Largest anchor-to-target frequency distance in bins (at most 127). Default: `100`
     /// (1.56 kHz).
     pub max_df: u16,
-    /// Queries also look up hashes whose Δt differs by ± this many frames (0 or 1), which
-    /// absorbs peak-time jitter when the query is not frame-aligned. Default: `1`.
-    pub query_dt_tolerance: u16,
-    /// Minimum number of time-aligned matching landmarks for a hit. Default: `8`.
+    /// Queries also look up the hashes whose `f1`, `Δf` and `Δt` each differ by ± this many
+    /// bins/frames (0 or 1; 1 means 27 look-ups per landmark). This absorbs the peak jitter
+    /// caused by noise, filtering and a query that is not frame-aligned. Default: `1`.
+    pub query_jitter: u16,
+    /// A hit needs at least this many time-aligned matching landmarks beyond the recording's
+    /// own background (its best window at another offset). Default: `8`.
     pub min_aligned: u32,
-    /// The winner must have at least this many times the aligned votes of the best other
-    /// recording. Default: `2.0`.
+    /// ... and at least this many times the same excess of the best recording with another
+    /// name. Default: `2.0`.
     pub min_margin: f32,
 }
 
 impl Default for FingerprintConfig {
     fn default() -> Self {
         Self {
-            min_freq_hz: 150.0,
-            max_freq_hz: 5000.0,
-            peak_radius_bins: 6,
-            peak_radius_frames: 4,
+            min_freq_hz: 350.0,
+            max_freq_hz: 3200.0,
+            peak_radius_bins: 2,
+            peak_radius_frames: 2,
             min_peak_db: -45.0,
-            whiten_bins: 24,
-            peaks_per_second: 4.0,
-            fan_out: 3,
+            whiten_bins: 0,
+            peaks_per_second: 8.0,
+            fan_out: 2,
             query_peaks_per_second: 16.0,
             query_fan_out: 16,
             min_dt: 1,
-            max_dt: 40,
+            max_dt: 60,
             max_df: 100,
-            query_dt_tolerance: 1,
+            query_jitter: 1,
             min_aligned: 8,
             min_margin: 2.0,
         }

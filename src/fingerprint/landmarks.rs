@@ -29,9 +29,16 @@ pub(crate) fn pack(f1: u16, df: i32, dt: u16) -> u32 {
         | u32::from(dt & 0x7F)
 }
 
-/// The Δt field of a hash.
-pub(crate) fn hash_dt(hash: u32) -> u16 {
-    (hash & 0x7F) as u16
+/// Largest anchor bin the hash layout holds.
+pub(crate) const MAX_F1: i32 = 0x1FF;
+
+/// Splits a hash into `(f1, Δf, Δt)`.
+pub(crate) fn unpack(hash: u32) -> (i32, i32, i32) {
+    (
+        ((hash >> 15) & 0x1FF) as i32,
+        ((hash >> 7) & 0xFF) as i32 - 128,
+        (hash & 0x7F) as i32,
+    )
 }
 
 /// Reference landmarks of 16 kHz mono `samples16k`: sparse peaks (`peaks_per_second`) and
@@ -94,9 +101,7 @@ mod tests {
     #[test]
     fn pack_keeps_fields_apart() {
         let h = pack(300, -5, 17);
-        assert_eq!(h >> 15, 300);
-        assert_eq!((h >> 7) & 0xFF, 123);
-        assert_eq!(hash_dt(h), 17);
+        assert_eq!(unpack(h), (300, -5, 17));
         assert_ne!(pack(300, -5, 17), pack(300, 5, 17));
     }
 

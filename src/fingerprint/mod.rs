@@ -11,7 +11,7 @@
 //! config     FingerprintConfig (defaults documented per field), FRAME_SECONDS
 //! ```
 //!
-//! References are fingerprinted sparsely ([`extract_landmarks`], ≈ 12 landmarks per second),
+//! References are fingerprinted sparsely ([`extract_landmarks`], ≈ 15 landmarks per second),
 //! queries densely ([`extract_query_landmarks`]):
 //!
 //! ```

@@ -1,14 +1,16 @@
 //! The reference table and the matcher: query [`Landmark`]s -> votes per
 //! (recording, time offset) -> [`FingerprintHit`] or `None`.
 //!
-//! Every query landmark is looked up (binary search in the sorted entries, plus its Δt ± 1
-//! neighbours when `query_dt_tolerance` is 1). A match votes for `(recording, ref_time −
-//! query_time)`. Votes in a 3-frame window count as aligned. The best window wins when it has
-//! at least `min_aligned` votes and at least `min_margin` times the best window of any other
-//! recording.
+//! Every query landmark is looked up (binary search in the sorted entries, plus its f1, Δf, Δt ± 1
+//! neighbours when `query_jitter` is 1). A match votes for `(recording, ref_time −
+//! query_time)`. Votes in a 3-frame window count as aligned. Each recording is scored by the
+//! excess of its best window over its best window at another offset (stationary or periodic
+//! sounds match at many offsets; a true match peaks at one). The best recording wins when its
+//! excess is at least `min_aligned` and at least `min_margin` times the excess of the best
+//! recording with another name.
 
 use super::config::{FingerprintConfig, FRAME_SECONDS};
-use super::landmarks::{hash_dt, Landmark};
+use super::landmarks::{pack, unpack, Landmark, MAX_F1, MAX_HASH_DF, MAX_HASH_DT};
 use super::{FingerprintRecording, FingerprintTable, HashEntry};
 
 /// An identified recording and where the query starts in it.
@@ -25,8 +27,9 @@ pub struct FingerprintHit {
     pub offset_seconds: f32,
     /// Number of time-aligned matching landmarks.
     pub aligned: u32,
-    /// `1 − (runner_up + 1) / (aligned + 1)`, in `0..1`: 0 when another recording scores as
-    /// well, near 1 when nothing else matches.
+    /// `1 − (runner_up + 1) / (aligned + 1)`, in `0..1`, where `runner_up` is the best aligned
+    /// count of a recording with another name: 0 when another recording scores as well, near 1
+    /// when nothing else matches.
     pub confidence: f32,
 }
 
@@ -36,6 +39,15 @@ struct Candidate {
     recording: u16,
     offset: i32,
     aligned: u32,
+    /// Best window of the same recording at another offset.
+    background: u32,
+}
+
+impl Candidate {
+    /// Aligned votes beyond the recording's own background.
+    fn excess(&self) -> u32 {
+        self.aligned.saturating_sub(self.background)
+    }
 }
 
 impl FingerprintTable {
@@ -95,10 +107,11 @@ impl FingerprintTable {
     /// Use [`super::extract_query_landmarks`] for the query.
     pub fn query(&self, landmarks: &[Landmark], cfg: &FingerprintConfig) -> Option<FingerprintHit> {
         let votes = self.votes(landmarks, cfg);
-        let (best, runner_up) = best_two(&votes)?;
+        let (best, runner_up) = best_two(&votes, &self.recordings)?;
         let min_aligned = cfg.min_aligned.max(1);
         let margin = if cfg.min_margin.is_finite() { cfg.min_margin.max(1.0) } else { 1.0 };
-        if best.aligned < min_aligned || (best.aligned as f32) < margin * runner_up as f32 {
+        let excess = best.excess();
+        if excess < min_aligned || (excess as f32) < margin * runner_up as f32 {
             return None;
         }
         let rec = self.recordings.get(usize::from(best.recording))?;
@@ -108,24 +121,25 @@ impl FingerprintTable {
             class_id: rec.class_id,
             offset_seconds: best.offset as f32 * FRAME_SECONDS,
             aligned: best.aligned,
-            confidence: 1.0 - (runner_up as f32 + 1.0) / (best.aligned as f32 + 1.0),
+            confidence: 1.0 - (runner_up as f32 + 1.0) / (excess as f32 + 1.0),
         })
     }
 
     /// Sorted votes, each `(recording << 32) | (offset + 2^31)`.
     fn votes(&self, landmarks: &[Landmark], cfg: &FingerprintConfig) -> Vec<u64> {
-        let tol = cfg.query_dt_tolerance.min(1);
+        let j = i32::from(cfg.query_jitter.min(1));
         let mut votes = Vec::new();
         for l in landmarks {
-            let dt = hash_dt(l.hash);
-            let lo = dt.saturating_sub(tol).max(1);
-            let hi = (dt + tol).min(super::landmarks::MAX_HASH_DT);
-            for d in lo..=hi {
-                let h = (l.hash & !0x7F) | u32::from(d);
-                for e in self.lookup(h) {
-                    let offset = i64::from(e.time) - i64::from(l.time);
-                    let key = (u64::from(e.recording) << 32) | (offset + (1 << 31)) as u64;
-                    votes.push(key);
+            let (f1, df, dt) = unpack(l.hash);
+            for f1 in (f1 - j).max(0)..=(f1 + j).min(MAX_F1) {
+                for df in (df - j).max(-i32::from(MAX_HASH_DF))..=(df + j).min(i32::from(MAX_HASH_DF)) {
+                    for dt in (dt - j).max(1)..=(dt + j).min(i32::from(MAX_HASH_DT)) {
+                        let h = pack(f1 as u16, df, dt as u16);
+                        for e in self.lookup(h) {
+                            let offset = i64::from(e.time) - i64::from(l.time);
+                            votes.push((u64::from(e.recording) << 32) | (offset + (1 << 31)) as u64);
+                        }
+                    }
                 }
             }
         }
@@ -134,8 +148,10 @@ impl FingerprintTable {
     }
 }
 
-/// The best 3-frame window overall and the best window count among other recordings.
-fn best_two(votes: &[u64]) -> Option<(Candidate, u32)> {
+/// The best 3-frame window overall and the best window count among recordings with another
+/// name (clips cut from the same source recording share a name and often sound alike, so they
+/// do not count against each other).
+fn best_two(votes: &[u64], recordings: &[FingerprintRecording]) -> Option<(Candidate, u32)> {
     let mut per_rec: Vec<Candidate> = Vec::new();
     let mut i = 0usize;
     while i < votes.len() {
@@ -147,19 +163,22 @@ fn best_two(votes: &[u64]) -> Option<(Candidate, u32)> {
         per_rec.push(best_window(rec, &votes[i..j]));
         i = j;
     }
-    let best_idx = (0..per_rec.len()).max_by_key(|&k| (per_rec[k].aligned, std::cmp::Reverse(k)))?;
+    let best_idx = (0..per_rec.len())
+        .max_by_key(|&k| (per_rec[k].excess(), per_rec[k].aligned, std::cmp::Reverse(k)))?;
+    let best = per_rec[best_idx];
+    let name = |r: u16| recordings.get(usize::from(r)).map(|r| r.name.as_str());
     let runner_up = per_rec
         .iter()
         .enumerate()
-        .filter(|&(k, _)| k != best_idx)
-        .map(|(_, c)| c.aligned)
+        .filter(|&(k, c)| k != best_idx && name(c.recording) != name(best.recording))
+        .map(|(_, c)| c.excess())
         .max()
         .unwrap_or(0);
-    Some((per_rec[best_idx], runner_up))
+    Some((best, runner_up))
 }
 
-/// Best window `[d − 1, d + 1]` of one recording's sorted votes; `offset` is the window's
-/// most-voted frame.
+/// Best window `[d − 1, d + 1]` of one recording's sorted votes (`offset` = its most-voted
+/// frame) and the best window at least 3 frames away from it (`background`).
 fn best_window(recording: u16, votes: &[u64]) -> Candidate {
     // Distinct offsets with counts, ascending.
     let mut hist: Vec<(i32, u32)> = Vec::new();
@@ -170,11 +189,10 @@ fn best_window(recording: u16, votes: &[u64]) -> Candidate {
             _ => hist.push((off, 1)),
         }
     }
-    let mut best = Candidate { recording, offset: 0, aligned: 0 };
-    let mut best_peak = 0u32;
+    // (centre, window sum, centre count) for every distinct offset.
+    let mut windows: Vec<(i32, u32, u32)> = Vec::with_capacity(hist.len());
     let mut lo = 0usize;
-    for k in 0..hist.len() {
-        let centre = hist[k].0;
+    for &(centre, count) in &hist {
         while hist[lo].0 < centre - 1 {
             lo += 1;
         }
@@ -183,10 +201,23 @@ fn best_window(recording: u16, votes: &[u64]) -> Candidate {
             .take_while(|(o, _)| *o <= centre + 1)
             .map(|(_, c)| c)
             .sum();
-        if sum > best.aligned || (sum == best.aligned && hist[k].1 > best_peak) {
-            best = Candidate { recording, offset: centre, aligned: sum };
-            best_peak = hist[k].1;
-        }
+        windows.push((centre, sum, count));
     }
-    best
+    let best = windows
+        .iter()
+        .copied()
+        .max_by_key(|&(c, sum, count)| (sum, count, std::cmp::Reverse(c)))
+        .unwrap_or((0, 0, 0));
+    let background = windows
+        .iter()
+        .filter(|w| (w.0 - best.0).abs() >= 3)
+        .map(|w| w.1)
+        .max()
+        .unwrap_or(0);
+    Candidate {
+        recording,
+        offset: best.0,
+        aligned: best.1,
+        background,
+    }
 }

@@ -64,8 +64,15 @@ pub const TAG_FINGERPRINTS: [u8; 4] = *b"FPRT";
 /// Model id and build info section tag.
 pub const TAG_INFO: [u8; 4] = *b"INFO";
 /// All required tags, in file order.
-pub const REQUIRED_TAGS: [[u8; 4]; 7] =
-    [TAG_CLASSES, TAG_IMAGES, TAG_HEAD, TAG_ZERO_SHOT, TAG_EXEMPLARS, TAG_FINGERPRINTS, TAG_INFO];
+pub const REQUIRED_TAGS: [[u8; 4]; 7] = [
+    TAG_CLASSES,
+    TAG_IMAGES,
+    TAG_HEAD,
+    TAG_ZERO_SHOT,
+    TAG_EXEMPLARS,
+    TAG_FINGERPRINTS,
+    TAG_INFO,
+];
 
 /// Image MIME types an index may carry.
 pub const IMAGE_MIMES: [&str; 4] = ["image/svg+xml", "image/webp", "image/png", "image/jpeg"];
@@ -109,7 +116,9 @@ pub struct Header {
 }
 
 fn truncated(section: &str) -> IndexError {
-    IndexError::Truncated { section: section.to_string() }
+    IndexError::Truncated {
+        section: section.to_string(),
+    }
 }
 
 /// Parses and checks the header and directory: magic, version, header CRC, that the
@@ -125,15 +134,22 @@ pub fn read_header(bytes: &[u8]) -> Result<Header, IndexError> {
     let mut cur = Cursor::new(&bytes[MAGIC.len()..FIXED_HEADER], "header");
     let version = cur.u32()?;
     if version != FORMAT_VERSION {
-        return Err(IndexError::UnsupportedVersion { found: version, expected: FORMAT_VERSION });
+        return Err(IndexError::UnsupportedVersion {
+            found: version,
+            expected: FORMAT_VERSION,
+        });
     }
     let feature_hash = cur.u64()?;
     let count = cur.u32()?;
     if count == 0 || count > MAX_SECTIONS {
-        return Err(IndexError::Corrupt(format!("section count {count} is out of range 1..={MAX_SECTIONS}")));
+        return Err(IndexError::Corrupt(format!(
+            "section count {count} is out of range 1..={MAX_SECTIONS}"
+        )));
     }
     let header_len = FIXED_HEADER + DIR_ENTRY * count as usize;
-    let Some(header) = bytes.get(..header_len + 4) else { return Err(truncated("header")) };
+    let Some(header) = bytes.get(..header_len + 4) else {
+        return Err(truncated("header"));
+    };
     let mut cur = Cursor::new(&header[FIXED_HEADER..], "header");
     let mut sections = Vec::with_capacity(count as usize);
     for _ in 0..count {
@@ -141,11 +157,18 @@ pub fn read_header(bytes: &[u8]) -> Result<Header, IndexError> {
         let offset = cur.u32()?;
         let length = cur.u32()?;
         let crc = cur.u32()?;
-        sections.push(SectionEntry { tag, offset, length, crc });
+        sections.push(SectionEntry {
+            tag,
+            offset,
+            length,
+            crc,
+        });
     }
     let stored = cur.u32()?;
     if crc32fast::hash(&header[..header_len]) != stored {
-        return Err(IndexError::Checksum { section: "header".into() });
+        return Err(IndexError::Checksum {
+            section: "header".into(),
+        });
     }
     let mut expected_offset = header.len() as u64;
     for s in &sections {
@@ -171,7 +194,11 @@ pub fn read_header(bytes: &[u8]) -> Result<Header, IndexError> {
             bytes.len() as u64 - expected_offset
         )));
     }
-    Ok(Header { version, feature_hash, sections })
+    Ok(Header {
+        version,
+        feature_hash,
+        sections,
+    })
 }
 
 /// A bounds-checked little-endian reader over one section; every read that would run
@@ -185,7 +212,11 @@ pub struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     /// A cursor at the start of `data`; `section` names it in errors.
     pub fn new(data: &'a [u8], section: &'a str) -> Self {
-        Cursor { data, pos: 0, section }
+        Cursor {
+            data,
+            pos: 0,
+            section,
+        }
     }
 
     /// Bytes not yet read.
@@ -197,7 +228,10 @@ impl<'a> Cursor<'a> {
     pub fn finish(&self) -> Result<(), IndexError> {
         match self.remaining() {
             0 => Ok(()),
-            n => Err(IndexError::Corrupt(format!("{n} unread bytes at the end of the {} section", self.section))),
+            n => Err(IndexError::Corrupt(format!(
+                "{n} unread bytes at the end of the {} section",
+                self.section
+            ))),
         }
     }
 
@@ -274,9 +308,9 @@ impl<'a> Cursor<'a> {
     pub fn str(&mut self) -> Result<String, IndexError> {
         let section = self.section;
         let b = self.blob()?;
-        std::str::from_utf8(b)
-            .map(str::to_string)
-            .map_err(|_| IndexError::Corrupt(format!("invalid UTF-8 text in the {section} section")))
+        std::str::from_utf8(b).map(str::to_string).map_err(|_| {
+            IndexError::Corrupt(format!("invalid UTF-8 text in the {section} section"))
+        })
     }
 
     /// An unsigned LEB128 varint of at most 5 bytes that fits a u32, in its shortest form.
@@ -287,30 +321,42 @@ impl<'a> Cursor<'a> {
             value |= u64::from(b & 0x7f) << (7 * i);
             if b & 0x80 == 0 {
                 if (b == 0 && i > 0) || value > u64::from(u32::MAX) {
-                    return Err(IndexError::Corrupt(format!("malformed varint in the {} section", self.section)));
+                    return Err(IndexError::Corrupt(format!(
+                        "malformed varint in the {} section",
+                        self.section
+                    )));
                 }
                 return Ok(value as u32);
             }
         }
-        Err(IndexError::Corrupt(format!("varint longer than 5 bytes in the {} section", self.section)))
+        Err(IndexError::Corrupt(format!(
+            "varint longer than 5 bytes in the {} section",
+            self.section
+        )))
     }
 
     /// `n` little-endian u16 values.
     pub fn u16s(&mut self, n: usize) -> Result<Vec<u16>, IndexError> {
         let b = self.take(n.checked_mul(2).ok_or_else(|| truncated(self.section))?)?;
-        Ok(b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect())
+        Ok(b.chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect())
     }
 
     /// `n` little-endian f32 values.
     pub fn f32s(&mut self, n: usize) -> Result<Vec<f32>, IndexError> {
         let b = self.take(n.checked_mul(4).ok_or_else(|| truncated(self.section))?)?;
-        Ok(b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        Ok(b.chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
     }
 
     /// `n` little-endian fp16 values, widened to f32.
     pub fn f16s(&mut self, n: usize) -> Result<Vec<f32>, IndexError> {
         let b = self.take(n.checked_mul(2).ok_or_else(|| truncated(self.section))?)?;
-        Ok(b.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect())
+        Ok(b.chunks_exact(2)
+            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect())
     }
 }
 
@@ -334,7 +380,11 @@ pub fn int8_scale(v: &[f32]) -> f32 {
     let s = max / 127.0;
     let bits = s.to_bits();
     const DROP: u32 = (1 << 7) - 1; // keep 16 of the 23 stored mantissa bits
-    let up = f32::from_bits(if bits & DROP == 0 { bits } else { (bits | DROP) + 1 });
+    let up = f32::from_bits(if bits & DROP == 0 {
+        bits
+    } else {
+        (bits | DROP) + 1
+    });
     // Near f32::MAX, 127 · up could overflow; values then clamp to ±127 instead.
     if (up * 127.0).is_finite() {
         up
@@ -347,7 +397,11 @@ pub fn int8_scale(v: &[f32]) -> f32 {
 pub fn put_int8(out: &mut Vec<u8>, v: &[f32]) -> f32 {
     let s = int8_scale(v);
     for &x in v {
-        let q = if s == 0.0 { 0.0 } else { (x / s).round().clamp(-127.0, 127.0) };
+        let q = if s == 0.0 {
+            0.0
+        } else {
+            (x / s).round().clamp(-127.0, 127.0)
+        };
         out.push(q as i8 as u8);
     }
     s
@@ -372,9 +426,14 @@ mod tests {
             c.finish().unwrap();
         }
         assert!(Cursor::new(&[0x80, 0x00], "t").varint().is_err());
-        assert!(Cursor::new(&[0xff, 0xff, 0xff, 0xff, 0x7f], "t").varint().is_err());
+        assert!(Cursor::new(&[0xff, 0xff, 0xff, 0xff, 0x7f], "t")
+            .varint()
+            .is_err());
         assert!(Cursor::new(&[0xff; 6], "t").varint().is_err());
-        assert!(matches!(Cursor::new(&[0x80], "t").varint(), Err(IndexError::Truncated { .. })));
+        assert!(matches!(
+            Cursor::new(&[0x80], "t").varint(),
+            Err(IndexError::Truncated { .. })
+        ));
     }
 
     #[test]
@@ -382,14 +441,19 @@ mod tests {
         let mut x = 0.1234f32;
         for _ in 0..2000 {
             x = (x * 3.7 + 0.31).fract();
-            let v: Vec<f32> = (0..16).map(|i| (x * (i as f32 + 1.3)).sin() * x * 11.0).collect();
+            let v: Vec<f32> = (0..16)
+                .map(|i| (x * (i as f32 + 1.3)).sin() * x * 11.0)
+                .collect();
             let mut b = Vec::new();
             let s = put_int8(&mut b, &v);
             let deq: Vec<f32> = b.iter().map(|&q| q as i8 as f32 * s).collect();
             let mut b2 = Vec::new();
             let s2 = put_int8(&mut b2, &deq);
             assert_eq!((s.to_bits(), &b), (s2.to_bits(), &b2));
-            assert!(v.iter().zip(&deq).all(|(a, d)| (a - d).abs() <= s * 0.5 + 1e-6));
+            assert!(v
+                .iter()
+                .zip(&deq)
+                .all(|(a, d)| (a - d).abs() <= s * 0.5 + 1e-6));
         }
     }
 

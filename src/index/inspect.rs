@@ -45,7 +45,13 @@ pub fn inspect_report(index: &Index, raw: &[u8]) -> String {
             for s in &h.sections {
                 let data = &raw[s.offset as usize..s.offset as usize + s.length as usize];
                 let gz = gzip_len(data).map_or_else(|| "-".to_string(), |n| n.to_string());
-                let _ = writeln!(r, "{:<12} {:>8} {:>9}", format::section_name(s.tag), s.length, gz);
+                let _ = writeln!(
+                    r,
+                    "{:<12} {:>8} {:>9}",
+                    format::section_name(s.tag),
+                    s.length,
+                    gz
+                );
             }
             let gz = gzip_len(raw).map_or_else(|| "-".to_string(), |n| n.to_string());
             let _ = writeln!(r, "{:<12} {:>8} {:>9}", "total", raw.len(), gz);
@@ -78,7 +84,13 @@ pub fn inspect_report(index: &Index, raw: &[u8]) -> String {
         for c in index.classes.iter().filter(|c| c.info.category == cat) {
             let image = c.image.as_ref().map_or_else(
                 || "no image".to_string(),
-                |i| format!("{} {} B", i.mime.trim_start_matches("image/"), i.bytes.len()),
+                |i| {
+                    format!(
+                        "{} {} B",
+                        i.mime.trim_start_matches("image/"),
+                        i.bytes.len()
+                    )
+                },
             );
             let _ = writeln!(
                 r,
@@ -102,11 +114,21 @@ pub fn inspect_report(index: &Index, raw: &[u8]) -> String {
         h.unknown_threshold
     );
     let z = &index.zero_shot;
-    let _ = writeln!(r, "zero-shot: {} rules, threshold {}", z.rules.len(), z.threshold);
+    let _ = writeln!(
+        r,
+        "zero-shot: {} rules, threshold {}",
+        z.rules.len(),
+        z.threshold
+    );
     let e = &index.exemplars;
     let _ = writeln!(r, "exemplars: {} x {} (int8)", e.class_ids.len(), e.dim);
     let f = &index.fingerprints;
-    let _ = writeln!(r, "fingerprints: {} hashes from {} recordings", f.entries.len(), f.recordings.len());
+    let _ = writeln!(
+        r,
+        "fingerprints: {} hashes from {} recordings",
+        f.entries.len(),
+        f.recordings.len()
+    );
     let _ = writeln!(r, "\nbuild info:\n{}", index.build_info.trim_end());
     r
 }

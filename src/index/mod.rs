@@ -123,7 +123,10 @@ impl Index {
         if self.feature_hash == expected_hash {
             Ok(())
         } else {
-            Err(IndexError::FeatureMismatch { found: self.feature_hash, expected: expected_hash })
+            Err(IndexError::FeatureMismatch {
+                found: self.feature_hash,
+                expected: expected_hash,
+            })
         }
     }
 
@@ -144,7 +147,10 @@ impl Index {
     pub fn validate(&self) -> Result<(), IndexError> {
         let bad = |m: String| Err(IndexError::Corrupt(m));
         if self.classes.len() > usize::from(u16::MAX) {
-            return bad(format!("{} classes is more than the format allows", self.classes.len()));
+            return bad(format!(
+                "{} classes is more than the format allows",
+                self.classes.len()
+            ));
         }
         let mut ids: Vec<u16> = self.classes.iter().map(|c| c.info.id).collect();
         ids.sort_unstable();
@@ -155,7 +161,10 @@ impl Index {
         for c in &self.classes {
             if let Some(img) = &c.image {
                 if !format::IMAGE_MIMES.contains(&img.mime.as_str()) {
-                    return bad(format!("class {} has an image of unsupported type {:?}", c.info.slug, img.mime));
+                    return bad(format!(
+                        "class {} has an image of unsupported type {:?}",
+                        c.info.slug, img.mime
+                    ));
                 }
             }
         }
@@ -182,10 +191,15 @@ impl Index {
         }
         for r in &z.rules {
             if !known(r.class_id) {
-                return bad(format!("zero-shot rule for unknown class id {}", r.class_id));
+                return bad(format!(
+                    "zero-shot rule for unknown class id {}",
+                    r.class_id
+                ));
             }
             if let Some(l) = r.labels.iter().find(|&&l| l >= AUDIOSET_LABELS) {
-                return bad(format!("zero-shot label {l} is not an AudioSet label (0..{AUDIOSET_LABELS})"));
+                return bad(format!(
+                    "zero-shot label {l} is not an AudioSet label (0..{AUDIOSET_LABELS})"
+                ));
             }
         }
         let e = &self.exemplars;
@@ -205,12 +219,21 @@ impl Index {
         }
         let f = &self.fingerprints;
         if f.recordings.len() > usize::from(u16::MAX) {
-            return bad(format!("{} fingerprint recordings is more than the format allows", f.recordings.len()));
+            return bad(format!(
+                "{} fingerprint recordings is more than the format allows",
+                f.recordings.len()
+            ));
         }
         if let Some(r) = f.recordings.iter().find(|r| !known(r.class_id)) {
-            return bad(format!("fingerprint recording {} of unknown class id {}", r.name, r.class_id));
+            return bad(format!(
+                "fingerprint recording {} of unknown class id {}",
+                r.name, r.class_id
+            ));
         }
-        if f.entries.iter().any(|e| usize::from(e.recording) >= f.recordings.len()) {
+        if f.entries
+            .iter()
+            .any(|e| usize::from(e.recording) >= f.recordings.len())
+        {
             return bad("fingerprint entry points past the recording list".into());
         }
         if f.entries.windows(2).any(|w| w[0] > w[1]) {
@@ -226,11 +249,23 @@ mod tests {
 
     #[test]
     fn errors_have_actionable_messages() {
-        let e = IndexError::UnsupportedVersion { found: 9, expected: 1 }.to_string();
+        let e = IndexError::UnsupportedVersion {
+            found: 9,
+            expected: 1,
+        }
+        .to_string();
         assert!(e.contains('9') && e.contains("rebuild"));
-        let e = IndexError::FeatureMismatch { found: 1, expected: 2 }.to_string();
+        let e = IndexError::FeatureMismatch {
+            found: 1,
+            expected: 2,
+        }
+        .to_string();
         assert!(e.contains("0x0000000000000001") && e.contains("rebuild"));
-        assert!(IndexError::Truncated { section: "head".into() }.to_string().contains("head"));
+        assert!(IndexError::Truncated {
+            section: "head".into()
+        }
+        .to_string()
+        .contains("head"));
     }
 
     #[test]
@@ -246,7 +281,13 @@ mod tests {
             build_info: String::new(),
         };
         assert!(idx.check_features(7).is_ok());
-        assert_eq!(idx.check_features(8), Err(IndexError::FeatureMismatch { found: 7, expected: 8 }));
+        assert_eq!(
+            idx.check_features(8),
+            Err(IndexError::FeatureMismatch {
+                found: 7,
+                expected: 8
+            })
+        );
         assert!(idx.validate().is_ok());
     }
 }

@@ -16,10 +16,14 @@ pub(super) fn read(bytes: &[u8]) -> Result<Index, IndexError> {
         let mut found = header.sections.iter().filter(|s| s.tag == tag);
         match (found.next(), found.next()) {
             (Some(s), None) => Ok(&bytes[s.offset as usize..s.offset as usize + s.length as usize]),
-            (None, _) => Err(IndexError::Corrupt(format!("the {} section is missing", format::section_name(tag)))),
-            (Some(_), Some(_)) => {
-                Err(IndexError::Corrupt(format!("the {} section appears twice", format::section_name(tag))))
-            }
+            (None, _) => Err(IndexError::Corrupt(format!(
+                "the {} section is missing",
+                format::section_name(tag)
+            ))),
+            (Some(_), Some(_)) => Err(IndexError::Corrupt(format!(
+                "the {} section appears twice",
+                format::section_name(tag)
+            ))),
         }
     };
     let mut classes = read_classes(section(format::TAG_CLASSES)?)?;
@@ -65,9 +69,19 @@ fn read_classes(data: &[u8]) -> Result<Vec<IndexClass>, IndexError> {
             0 => Coverage::Trained,
             1 => Coverage::ZeroShot,
             2 => Coverage::None,
-            x => return Err(IndexError::Corrupt(format!("class {id} has unknown coverage code {x}"))),
+            x => {
+                return Err(IndexError::Corrupt(format!(
+                    "class {id} has unknown coverage code {x}"
+                )))
+            }
         };
-        out.push(IndexClass { info, coverage, clips: c.u32()?, recordings: c.u32()?, image: None });
+        out.push(IndexClass {
+            info,
+            coverage,
+            clips: c.u32()?,
+            recordings: c.u32()?,
+            image: None,
+        });
     }
     c.finish()?;
     Ok(out)
@@ -78,9 +92,15 @@ fn read_images(data: &[u8], classes: &mut [IndexClass]) -> Result<(), IndexError
     let n = c.count_u16(2 + 3 * 4)?;
     for _ in 0..n {
         let id = c.u16()?;
-        let image = ClassImage { mime: c.str()?, credit: c.str()?, bytes: c.blob()?.to_vec() };
+        let image = ClassImage {
+            mime: c.str()?,
+            credit: c.str()?,
+            bytes: c.blob()?.to_vec(),
+        };
         let Some(class) = classes.iter_mut().find(|k| k.info.id == id) else {
-            return Err(IndexError::Corrupt(format!("image for unknown class id {id}")));
+            return Err(IndexError::Corrupt(format!(
+                "image for unknown class id {id}"
+            )));
         };
         if class.image.replace(image).is_some() {
             return Err(IndexError::Corrupt(format!("class id {id} has two images")));
@@ -96,11 +116,21 @@ fn read_head(data: &[u8]) -> Result<Head, IndexError> {
     let outputs = c.u16s(k)?;
     let unknown_threshold = c.f32()?;
     let bias = c.f32s(k)?;
-    let n = k.checked_mul(input_dim as usize).ok_or_else(|| IndexError::Truncated { section: "head".into() })?;
+    let n = k
+        .checked_mul(input_dim as usize)
+        .ok_or_else(|| IndexError::Truncated {
+            section: "head".into(),
+        })?;
     c.check_count(n, 2)?;
     let weights = c.f16s(n)?;
     c.finish()?;
-    Ok(Head { input_dim, outputs, weights, bias, unknown_threshold })
+    Ok(Head {
+        input_dim,
+        outputs,
+        weights,
+        bias,
+        unknown_threshold,
+    })
 }
 
 fn read_zero_shot(data: &[u8]) -> Result<ZeroShot, IndexError> {
@@ -111,7 +141,10 @@ fn read_zero_shot(data: &[u8]) -> Result<ZeroShot, IndexError> {
     for _ in 0..n {
         let class_id = c.u16()?;
         let m = usize::from(c.u16()?);
-        rules.push(ZeroShotRule { class_id, labels: c.u16s(m)? });
+        rules.push(ZeroShotRule {
+            class_id,
+            labels: c.u16s(m)?,
+        });
     }
     c.finish()?;
     Ok(ZeroShot { rules, threshold })
@@ -123,7 +156,11 @@ fn read_exemplars(data: &[u8]) -> Result<Exemplars, IndexError> {
     let n = c.count_u32(2 + 4)?;
     let class_ids = c.u16s(n)?;
     let scales = c.f32s(n)?;
-    let total = n.checked_mul(dim as usize).ok_or_else(|| IndexError::Truncated { section: "exemplars".into() })?;
+    let total = n
+        .checked_mul(dim as usize)
+        .ok_or_else(|| IndexError::Truncated {
+            section: "exemplars".into(),
+        })?;
     let q = c.take(total)?;
     c.finish()?;
     let mut vectors = Vec::with_capacity(total);
@@ -132,7 +169,11 @@ fn read_exemplars(data: &[u8]) -> Result<Exemplars, IndexError> {
             vectors.extend(row.iter().map(|&b| f32::from(b as i8) * s));
         }
     }
-    Ok(Exemplars { dim, class_ids, vectors })
+    Ok(Exemplars {
+        dim,
+        class_ids,
+        vectors,
+    })
 }
 
 fn read_fingerprints(data: &[u8]) -> Result<FingerprintTable, IndexError> {
@@ -141,7 +182,10 @@ fn read_fingerprints(data: &[u8]) -> Result<FingerprintTable, IndexError> {
     let mut recordings = Vec::with_capacity(n);
     for _ in 0..n {
         let class_id = c.u16()?;
-        recordings.push(FingerprintRecording { class_id, name: c.str()? });
+        recordings.push(FingerprintRecording {
+            class_id,
+            name: c.str()?,
+        });
     }
     let m = c.count_u32(3)?;
     let mut entries = Vec::with_capacity(m);
@@ -151,12 +195,23 @@ fn read_fingerprints(data: &[u8]) -> Result<FingerprintTable, IndexError> {
         hash = hash
             .checked_add(delta)
             .ok_or_else(|| IndexError::Corrupt(format!("fingerprint hash {i} overflows")))?;
-        let recording = u16::try_from(c.varint()?)
-            .map_err(|_| IndexError::Corrupt(format!("fingerprint entry {i} has a recording index over 65535")))?;
-        let time = u16::try_from(c.varint()?)
-            .map_err(|_| IndexError::Corrupt(format!("fingerprint entry {i} has a time over 65535")))?;
-        entries.push(HashEntry { hash, recording, time });
+        let recording = u16::try_from(c.varint()?).map_err(|_| {
+            IndexError::Corrupt(format!(
+                "fingerprint entry {i} has a recording index over 65535"
+            ))
+        })?;
+        let time = u16::try_from(c.varint()?).map_err(|_| {
+            IndexError::Corrupt(format!("fingerprint entry {i} has a time over 65535"))
+        })?;
+        entries.push(HashEntry {
+            hash,
+            recording,
+            time,
+        });
     }
     c.finish()?;
-    Ok(FingerprintTable { recordings, entries })
+    Ok(FingerprintTable {
+        recordings,
+        entries,
+    })
 }

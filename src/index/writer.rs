@@ -78,7 +78,13 @@ impl Index {
         put_u16(&mut b, classes.len() as u16);
         for c in classes {
             put_u16(&mut b, c.info.id);
-            for s in [&c.info.slug, &c.info.category, &c.info.category_ko, &c.info.name_ko, &c.info.name_en] {
+            for s in [
+                &c.info.slug,
+                &c.info.category,
+                &c.info.category_ko,
+                &c.info.name_ko,
+                &c.info.name_en,
+            ] {
                 put_str(&mut b, s);
             }
             b.push(match c.coverage {
@@ -94,7 +100,11 @@ impl Index {
 
     fn images_section(&self) -> Vec<u8> {
         let mut b = Vec::new();
-        let with: Vec<_> = self.classes.iter().filter_map(|c| c.image.as_ref().map(|i| (c.info.id, i))).collect();
+        let with: Vec<_> = self
+            .classes
+            .iter()
+            .filter_map(|c| c.image.as_ref().map(|i| (c.info.id, i)))
+            .collect();
         let with = &with[..with.len().min(usize::from(u16::MAX))];
         put_u16(&mut b, with.len() as u16);
         for (id, img) in with {
@@ -194,8 +204,11 @@ pub struct QuantisationCost {
 }
 
 fn head_probs(weights: &[f32], bias: &[f32], dim: usize, x: &[f32]) -> Vec<f32> {
-    let logits: Vec<f32> =
-        weights.chunks(dim).zip(bias).map(|(row, b)| row.iter().zip(x).map(|(w, v)| w * v).sum::<f32>() + b).collect();
+    let logits: Vec<f32> = weights
+        .chunks(dim)
+        .zip(bias)
+        .map(|(row, b)| row.iter().zip(x).map(|(w, v)| w * v).sum::<f32>() + b)
+        .collect();
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let exp: Vec<f32> = logits.iter().map(|l| (l - max).exp()).collect();
     let sum: f32 = exp.iter().sum();
@@ -203,7 +216,9 @@ fn head_probs(weights: &[f32], bias: &[f32], dim: usize, x: &[f32]) -> Vec<f32> 
 }
 
 fn argmax(v: &[f32]) -> usize {
-    v.iter().enumerate().fold(0, |best, (i, x)| if *x > v[best] { i } else { best })
+    v.iter()
+        .enumerate()
+        .fold(0, |best, (i, x)| if *x > v[best] { i } else { best })
 }
 
 /// Measures the top-1 change of the head on the exemplars and the exemplars' cosine
@@ -213,11 +228,15 @@ pub fn quantisation_cost(index: &Index) -> QuantisationCost {
     let e = &index.exemplars;
     let h = &index.head;
     let dim = e.dim as usize;
-    let mut cost = QuantisationCost { min_cosine: 1.0, ..Default::default() };
+    let mut cost = QuantisationCost {
+        min_cosine: 1.0,
+        ..Default::default()
+    };
     if dim == 0 || e.vectors.len() != dim * e.class_ids.len() {
         return cost;
     }
-    let head_ok = h.input_dim == e.dim && !h.outputs.is_empty() && h.weights.len() == dim * h.outputs.len();
+    let head_ok =
+        h.input_dim == e.dim && !h.outputs.is_empty() && h.weights.len() == dim * h.outputs.len();
     let w16: Vec<f32> = h.weights.iter().map(|&w| through_f16(w)).collect();
     let mut cos_sum = 0f64;
     for x in e.vectors.chunks(dim) {
@@ -225,8 +244,15 @@ pub fn quantisation_cost(index: &Index) -> QuantisationCost {
         let s = put_int8(&mut q, x);
         let xq: Vec<f32> = q.iter().map(|&b| f32::from(b as i8) * s).collect();
         let dot: f32 = x.iter().zip(&xq).map(|(a, b)| a * b).sum();
-        let (na, nb) = (x.iter().map(|a| a * a).sum::<f32>().sqrt(), xq.iter().map(|a| a * a).sum::<f32>().sqrt());
-        let cos = if na > 0.0 && nb > 0.0 { dot / (na * nb) } else { 1.0 };
+        let (na, nb) = (
+            x.iter().map(|a| a * a).sum::<f32>().sqrt(),
+            xq.iter().map(|a| a * a).sum::<f32>().sqrt(),
+        );
+        let cos = if na > 0.0 && nb > 0.0 {
+            dot / (na * nb)
+        } else {
+            1.0
+        };
         cos_sum += f64::from(cos);
         cost.min_cosine = cost.min_cosine.min(cos);
         if head_ok {
@@ -236,7 +262,10 @@ pub fn quantisation_cost(index: &Index) -> QuantisationCost {
             if argmax(&p) != argmax(&pq) {
                 cost.top1_changed += 1;
             }
-            let d = p.iter().zip(&pq).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            let d = p
+                .iter()
+                .zip(&pq)
+                .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
             cost.max_prob_change = cost.max_prob_change.max(d);
         }
     }

@@ -10,18 +10,12 @@
 //! A class is only ever offered when the index covers it ([`Coverage::Trained`] or
 //! [`Coverage::ZeroShot`]); everything else ends as `unknown`.
 
-#[cfg(sori_wip)]
 mod analyze;
-#[cfg(sori_wip)]
 mod decide;
-#[cfg(sori_wip)]
 mod live;
 
-#[cfg(sori_wip)]
 pub use analyze::{Analysis, Analyzer, HOP_SAMPLES, WINDOW_SAMPLES};
-#[cfg(sori_wip)]
 pub use decide::{Matcher, MatcherOptions};
-#[cfg(sori_wip)]
 pub use live::{LiveSession, LiveUpdate};
 
 /// What the index can do for a class.

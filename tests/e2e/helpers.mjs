@@ -58,6 +58,13 @@ export async function launchBrowser({ fakeAudio = null, fakeUi = true, denyPermi
     viewport: DESKTOP,
     ignoreDefaultArgs: ['--mute-audio'],
   });
+  // Every Content-Security-Policy violation is recorded in window.__cspViolations (tests assert none).
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
   const close = context.close.bind(context);
   context.close = async () => {
     await close().catch(() => {});
@@ -163,7 +170,9 @@ export async function pickClips(count, { minSeconds = 0 } = {}) {
   if (existsSync(heldPath)) {
     const raw = JSON.parse(await readFile(heldPath, 'utf8'));
     const list = Array.isArray(raw) ? raw : (raw.clips ?? raw.paths ?? []);
-    const held = new Set(list.map((x) => (typeof x === 'string' ? x : x.path)));
+    // Accept corpus-relative ("audio/…") or longer paths ("../shared/corpus/audio/…").
+    const norm = (p) => (p.includes('audio/') ? p.slice(p.indexOf('audio/')) : p);
+    const held = new Set(list.map((x) => norm(typeof x === 'string' ? x : (x.path ?? ''))));
     pool = rows.filter((r) => held.has(r.path));
     console.log(`using ${pool.length} held-out clips from heldout.json`);
   } else console.log('tests/e2e/heldout.json absent: picking any class clips (may include training clips)');
