@@ -154,7 +154,8 @@ impl Biquad {
         let (mut x1, mut x2, mut y1, mut y2) = (0f32, 0f32, 0f32, 0f32);
         for v in x.iter_mut() {
             let x0 = *v;
-            let y0 = self.b[0] * x0 + self.b[1] * x1 + self.b[2] * x2 - self.a[0] * y1 - self.a[1] * y2;
+            let y0 =
+                self.b[0] * x0 + self.b[1] * x1 + self.b[2] * x2 - self.a[0] * y1 - self.a[1] * y2;
             x2 = x1;
             x1 = x0;
             y2 = y1;
@@ -199,7 +200,8 @@ pub const MAX_RT60_S: f32 = 5.0;
 /// `wet` is clamped to 0..=1. Non-finite or non-positive `rt60_s`, a zero `sample_rate`
 /// or empty input return `x` unchanged.
 pub fn reverb(x: &[f32], sample_rate: u32, rt60_s: f32, wet: f32, seed: u64) -> Vec<f32> {
-    if x.is_empty() || sample_rate == 0 || !(rt60_s > 0.0) || !wet.is_finite() {
+    if x.is_empty() || sample_rate == 0 || !rt60_s.is_finite() || rt60_s <= 0.0 || !wet.is_finite()
+    {
         return x.to_vec();
     }
     let wet = wet.clamp(0.0, 1.0);

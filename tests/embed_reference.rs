@@ -6,7 +6,9 @@
 
 use std::path::PathBuf;
 
-use sori::embed::{audioset_labels, EmbedError, YamNet, EMBEDDING_DIM, MEL_BANDS, NUM_AUDIOSET, PATCH_FRAMES};
+use sori::embed::{
+    audioset_labels, EmbedError, YamNet, EMBEDDING_DIM, MEL_BANDS, NUM_AUDIOSET, PATCH_FRAMES,
+};
 
 const PATCH_HOP: usize = 48;
 
@@ -18,7 +20,10 @@ fn read_f32(name: &str) -> Vec<f32> {
     let path = root().join("tests/fixtures/yamnet_ref").join(name);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     assert_eq!(bytes.len() % 4, 0, "{name} is not a whole number of f32");
-    bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 
 fn model_bytes() -> Vec<u8> {
@@ -27,7 +32,11 @@ fn model_bytes() -> Vec<u8> {
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let dot: f64 = a.iter().zip(b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum();
+    let dot: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(*x) * f64::from(*y))
+        .sum();
     let na: f64 = a.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
     let nb: f64 = b.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
     dot / (na * nb).max(1e-30)
@@ -36,7 +45,9 @@ fn cosine(a: &[f32], b: &[f32]) -> f64 {
 fn top5(scores: &[Vec<f32>]) -> Vec<usize> {
     let mut mean = vec![0f32; NUM_AUDIOSET];
     for s in scores {
-        mean.iter_mut().zip(s).for_each(|(m, v)| *m += v / scores.len() as f32);
+        mean.iter_mut()
+            .zip(s)
+            .for_each(|(m, v)| *m += v / scores.len() as f32);
     }
     let mut idx: Vec<usize> = (0..NUM_AUDIOSET).collect();
     idx.sort_by(|&a, &b| mean[b].total_cmp(&mean[a]));
@@ -62,15 +73,28 @@ fn run_fixture() -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
 }
 
 /// Compares per-patch outputs with a reference; returns (min cosine, max |score diff|).
-fn compare(emb: &[Vec<f32>], scores: &[Vec<f32>], ref_emb: &[f32], ref_scores: &[f32]) -> (f64, f32) {
-    assert_eq!(ref_emb.len(), emb.len() * EMBEDDING_DIM, "patch count differs from the reference");
+fn compare(
+    emb: &[Vec<f32>],
+    scores: &[Vec<f32>],
+    ref_emb: &[f32],
+    ref_scores: &[f32],
+) -> (f64, f32) {
+    assert_eq!(
+        ref_emb.len(),
+        emb.len() * EMBEDDING_DIM,
+        "patch count differs from the reference"
+    );
     assert_eq!(ref_scores.len(), scores.len() * NUM_AUDIOSET);
     let mut min_cos = f64::INFINITY;
     let mut max_diff = 0f32;
     for (p, (e, s)) in emb.iter().zip(scores).enumerate() {
         min_cos = min_cos.min(cosine(e, &ref_emb[p * EMBEDDING_DIM..][..EMBEDDING_DIM]));
         let r = &ref_scores[p * NUM_AUDIOSET..][..NUM_AUDIOSET];
-        max_diff = s.iter().zip(r).map(|(a, b)| (a - b).abs()).fold(max_diff, f32::max);
+        max_diff = s
+            .iter()
+            .zip(r)
+            .map(|(a, b)| (a - b).abs())
+            .fold(max_diff, f32::max);
     }
     (min_cos, max_diff)
 }
@@ -99,7 +123,10 @@ fn forward_pass_matches_tensorflow_within_the_quantisation_budget() {
     let (min_cos, max_diff) = compare(&emb, &scores, &tf_emb, &tf_scores);
     let labels = audioset_labels();
     let ours: Vec<&str> = top5(&scores).into_iter().map(|i| labels[i]).collect();
-    let theirs: Vec<&str> = top5(&split(&tf_scores, NUM_AUDIOSET)).into_iter().map(|i| labels[i]).collect();
+    let theirs: Vec<&str> = top5(&split(&tf_scores, NUM_AUDIOSET))
+        .into_iter()
+        .map(|i| labels[i])
+        .collect();
     println!("rust (int8 model) vs TensorFlow f32: min cosine {min_cos:.6}, max |score diff| {max_diff:.2e}");
     println!("top-5 rust {ours:?}\ntop-5 TF   {theirs:?}");
     // int8 weight quantisation costs ~0.002 of cosine on this fixture (see assets/model/README.md).
@@ -129,7 +156,12 @@ fn truncated_models_are_errors_not_panics() {
     for len in lengths {
         let err = YamNet::from_bytes(&bytes[..len]).expect_err("a truncated model must not load");
         assert!(
-            matches!(err, EmbedError::Truncated { .. } | EmbedError::ChecksumMismatch { .. } | EmbedError::BadMagic),
+            matches!(
+                err,
+                EmbedError::Truncated { .. }
+                    | EmbedError::ChecksumMismatch { .. }
+                    | EmbedError::BadMagic
+            ),
             "length {len}: {err:?}"
         );
     }
@@ -143,14 +175,34 @@ fn corrupt_or_wrong_version_models_are_errors() {
     assert_eq!(YamNet::from_bytes(&bad).unwrap_err(), EmbedError::BadMagic);
     let mut bad = good.clone();
     bad[8..12].copy_from_slice(&7u32.to_le_bytes());
-    assert_eq!(YamNet::from_bytes(&bad).unwrap_err(), EmbedError::UnsupportedVersion { found: 7, expected: 1 });
+    assert_eq!(
+        YamNet::from_bytes(&bad).unwrap_err(),
+        EmbedError::UnsupportedVersion {
+            found: 7,
+            expected: 1
+        }
+    );
     let mut bad = good.clone();
     bad[12..16].copy_from_slice(&27u32.to_le_bytes());
-    assert!(matches!(YamNet::from_bytes(&bad).unwrap_err(), EmbedError::InvalidModel(_)));
-    for pos in [16, 40, 1000, good.len() / 3, good.len() / 2, good.len() - 100, good.len() - 1] {
+    assert!(matches!(
+        YamNet::from_bytes(&bad).unwrap_err(),
+        EmbedError::InvalidModel(_)
+    ));
+    for pos in [
+        16,
+        40,
+        1000,
+        good.len() / 3,
+        good.len() / 2,
+        good.len() - 100,
+        good.len() - 1,
+    ] {
         let mut bad = good.clone();
         bad[pos] ^= 0x10;
-        assert!(YamNet::from_bytes(&bad).is_err(), "flipped bit at {pos} was accepted");
+        assert!(
+            YamNet::from_bytes(&bad).is_err(),
+            "flipped bit at {pos} was accepted"
+        );
     }
     let mut longer = good.clone();
     longer.insert(good.len() - 4, 0);
@@ -165,7 +217,12 @@ fn silence_patch_runs() {
     let silence = vec![(0.001f32).ln(); PATCH_FRAMES * MEL_BANDS];
     let out = model.embed_patch(&silence, &mut scratch);
     let labels = audioset_labels();
-    let best = (0..NUM_AUDIOSET).max_by(|&a, &b| out.scores[a].total_cmp(&out.scores[b])).unwrap();
-    println!("silence patch top label: {} ({:.3})", labels[best], out.scores[best]);
+    let best = (0..NUM_AUDIOSET)
+        .max_by(|&a, &b| out.scores[a].total_cmp(&out.scores[b]))
+        .unwrap();
+    println!(
+        "silence patch top label: {} ({:.3})",
+        labels[best], out.scores[best]
+    );
     assert_eq!(labels[best], "Silence");
 }

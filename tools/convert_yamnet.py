@@ -132,6 +132,7 @@ class TfYamnet:
         from tensorflow.python.framework import tensor_util
 
         self.tf = tf
+        self.model_dir = model_dir
         wrapper = tf.saved_model.load(str(model_dir))
         self.fn = getattr(wrapper, "layer-1").layer._func.signatures["serving_default"]
         self.vars = {v.name.removesuffix(":0"): v.numpy() for v in self.fn.variables}
@@ -250,7 +251,7 @@ def tf_mel_matrix(m: TfYamnet) -> np.ndarray:
 
 def load_labels(m: TfYamnet) -> list[str]:
     import csv
-    path = fetch_model() / "assets" / "yamnet_class_map.csv"
+    path = m.model_dir / "assets" / "yamnet_class_map.csv"
     with open(path, newline="") as fh:
         rows = list(csv.reader(fh))[1:]
     return [r[2] for r in rows]
@@ -374,8 +375,11 @@ def quantise(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def encoding_of(L: dict, weights: str) -> int:
     """`--weights f16`: every layer f16. `int8` (default): pointwise and dense int8; the first conv and the
-    depthwise layers (46 k weights, 1 % of the file, but the most sensitive per byte) f16."""
+    depthwise layers (46 k weights, 1 % of the file, but the most sensitive per byte) f16. `mixed`: int8 only
+    for the three largest layers (pointwise 512->1024, 1024->1024 and dense 1024->521), f16 elsewhere."""
     if weights == "f16" or L["kind"] in (KIND_CONV, KIND_DEPTHWISE):
+        return ENC_F16
+    if weights == "mixed" and L["cin"] * L["cout"] < 512 * 1024:
         return ENC_F16
     return ENC_INT8
 
@@ -494,8 +498,9 @@ def check_forward(layers: list[dict], logmel: np.ndarray, emb_tf: np.ndarray, sc
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fixtures-only", action="store_true", help="write the fixtures, not the model")
-    ap.add_argument("--weights", choices=["int8", "f16"], default="int8",
-                    help="int8: pointwise+dense int8 per channel, conv1+depthwise f16 (default); f16: all f16")
+    ap.add_argument("--weights", choices=["int8", "mixed", "f16"], default="int8",
+                    help="int8: pointwise+dense int8 per channel, conv1+depthwise f16 (default); "
+                         "mixed: int8 for the 3 largest layers only; f16: all f16")
     args = ap.parse_args()
 
     model_dir = fetch_model()

@@ -23,7 +23,7 @@ pub struct TrainOptions {
     pub steps: usize,
     /// Adam learning rate. Default: `0.01`.
     pub learning_rate: f32,
-    /// L2 penalty on the weights. Default: `1e-3`.
+    /// L2 penalty on the weights (the loss is the weighted mean over examples). Default: `0.03`.
     pub l2: f32,
     /// Relative weight of the "other" class against one trained class. Default: `2.0`.
     pub other_weight: f32,
@@ -31,7 +31,7 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { steps: 250, learning_rate: 0.01, l2: 1e-3, other_weight: 2.0 }
+        TrainOptions { steps: 250, learning_rate: 0.01, l2: 0.03, other_weight: 2.0 }
     }
 }
 

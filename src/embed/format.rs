@@ -45,7 +45,13 @@ pub(crate) struct LayerSpec {
 }
 
 const fn spec(kind: Kind, stride: usize, relu: bool, cin: usize, cout: usize) -> LayerSpec {
-    LayerSpec { kind, stride, relu, cin, cout }
+    LayerSpec {
+        kind,
+        stride,
+        relu,
+        cin,
+        cout,
+    }
 }
 
 const fn dw(c: usize, stride: usize) -> LayerSpec {
@@ -115,7 +121,9 @@ impl<'a> Reader<'a> {
                 self.pos = end;
                 Ok(s)
             }
-            None => Err(EmbedError::Truncated { section: section.to_string() }),
+            None => Err(EmbedError::Truncated {
+                section: section.to_string(),
+            }),
         }
     }
 
@@ -126,7 +134,10 @@ impl<'a> Reader<'a> {
 
     fn f32s(&mut self, n: usize, section: &str, layer: usize) -> Result<Vec<f32>, EmbedError> {
         let b = self.take(n * 4, section)?;
-        let v: Vec<f32> = b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let v: Vec<f32> = b
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
         finite(&v, layer, section)?;
         Ok(v)
     }
@@ -136,7 +147,10 @@ fn finite(v: &[f32], layer: usize, what: &str) -> Result<(), EmbedError> {
     if v.iter().all(|x| x.is_finite()) {
         Ok(())
     } else {
-        Err(EmbedError::LayerMismatch { layer, detail: format!("non-finite value in {what}") })
+        Err(EmbedError::LayerMismatch {
+            layer,
+            detail: format!("non-finite value in {what}"),
+        })
     }
 }
 
@@ -153,15 +167,23 @@ pub(crate) fn weight_count(s: &LayerSpec) -> usize {
 pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Layer>, EmbedError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(if bytes.len() < MAGIC.len() && MAGIC.starts_with(bytes) {
-            EmbedError::Truncated { section: "magic".into() }
+            EmbedError::Truncated {
+                section: "magic".into(),
+            }
         } else {
             EmbedError::BadMagic
         });
     }
-    let mut r = Reader { bytes, pos: MAGIC.len() };
+    let mut r = Reader {
+        bytes,
+        pos: MAGIC.len(),
+    };
     let version = r.u32("header")?;
     if version != FORMAT_VERSION {
-        return Err(EmbedError::UnsupportedVersion { found: version, expected: FORMAT_VERSION });
+        return Err(EmbedError::UnsupportedVersion {
+            found: version,
+            expected: FORMAT_VERSION,
+        });
     }
     let count = r.u32("header")? as usize;
     if count != ARCHITECTURE.len() {
@@ -172,13 +194,18 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Layer>, EmbedError> {
     }
     // The CRC covers everything before the last 4 bytes; check it before trusting the records.
     if bytes.len() < r.pos + 4 {
-        return Err(EmbedError::Truncated { section: "checksum".into() });
+        return Err(EmbedError::Truncated {
+            section: "checksum".into(),
+        });
     }
     let body_len = bytes.len() - 4;
     let tail = &bytes[body_len..];
     let stored = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
     let computed = crc32fast::hash(&bytes[..body_len]);
-    let mut r = Reader { bytes: &bytes[..body_len], pos: r.pos };
+    let mut r = Reader {
+        bytes: &bytes[..body_len],
+        pos: r.pos,
+    };
     let layers = ARCHITECTURE
         .iter()
         .enumerate()
@@ -196,7 +223,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Layer>, EmbedError> {
         return Err(EmbedError::ChecksumMismatch { stored, computed });
     }
     if r.pos != body_len {
-        return Err(EmbedError::InvalidModel(format!("{} unexpected bytes after the last layer", body_len - r.pos)));
+        return Err(EmbedError::InvalidModel(format!(
+            "{} unexpected bytes after the last layer",
+            body_len - r.pos
+        )));
     }
     Ok(layers)
 }
@@ -240,21 +270,38 @@ fn read_layer(r: &mut Reader<'_>, i: usize, want: &LayerSpec) -> Result<Layer, E
         }
         ENC_F16 => {
             let b = r.take(2 * n, &section)?;
-            let w: Vec<f32> = b.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect();
+            let w: Vec<f32> = b
+                .chunks_exact(2)
+                .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect();
             finite(&w, i, "weights")?;
             w
         }
         other => {
-            return Err(EmbedError::LayerMismatch { layer: i, detail: format!("unknown weight encoding {other}") })
+            return Err(EmbedError::LayerMismatch {
+                layer: i,
+                detail: format!("unknown weight encoding {other}"),
+            })
         }
     };
-    Ok(Layer { spec: *want, weights, bias })
+    Ok(Layer {
+        spec: *want,
+        weights,
+        bias,
+    })
 }
 
 /// `w = q * scale[out]`; the output channel is the last axis of every weight layout.
 fn dequantise_int8(q: &[u8], scale: &[f32], s: &LayerSpec) -> Vec<f32> {
-    let channels = if s.kind == Kind::Depthwise { s.cin } else { s.cout };
-    q.iter().enumerate().map(|(k, &b)| f32::from(b as i8) * scale[k % channels]).collect()
+    let channels = if s.kind == Kind::Depthwise {
+        s.cin
+    } else {
+        s.cout
+    };
+    q.iter()
+        .enumerate()
+        .map(|(k, &b)| f32::from(b as i8) * scale[k % channels])
+        .collect()
 }
 
 /// Serialises layers in the `.sorim` format with every weight int8-quantised per output channel.
@@ -266,19 +313,38 @@ pub(crate) fn encode(layers: &[Layer]) -> Vec<u8> {
     out.extend_from_slice(&(layers.len() as u32).to_le_bytes());
     for l in layers {
         let s = &l.spec;
-        let k = if matches!(s.kind, Kind::Conv | Kind::Depthwise) { 3u32 } else { 1 };
+        let k = if matches!(s.kind, Kind::Conv | Kind::Depthwise) {
+            3u32
+        } else {
+            1
+        };
         out.extend_from_slice(&[s.kind.code(), s.stride as u8, u8::from(s.relu), ENC_INT8]);
         for d in [k, k, s.cin as u32, s.cout as u32] {
             out.extend_from_slice(&d.to_le_bytes());
         }
-        let channels = if s.kind == Kind::Depthwise { s.cin } else { s.cout };
+        let channels = if s.kind == Kind::Depthwise {
+            s.cin
+        } else {
+            s.cout
+        };
         let mut scale = vec![0f32; channels];
         for (k, w) in l.weights.iter().enumerate() {
             scale[k % channels] = scale[k % channels].max(w.abs() / 127.0);
         }
-        scale.iter_mut().filter(|s| **s == 0.0).for_each(|s| *s = 1.0);
-        l.bias.iter().chain(&scale).for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-        out.extend(l.weights.iter().enumerate().map(|(k, w)| (w / scale[k % channels]).round() as i8 as u8));
+        scale
+            .iter_mut()
+            .filter(|s| **s == 0.0)
+            .for_each(|s| *s = 1.0);
+        l.bias
+            .iter()
+            .chain(&scale)
+            .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        out.extend(
+            l.weights
+                .iter()
+                .enumerate()
+                .map(|(k, w)| (w / scale[k % channels]).round() as i8 as u8),
+        );
     }
     let crc = crc32fast::hash(&out);
     out.extend_from_slice(&crc.to_le_bytes());
@@ -318,7 +384,10 @@ pub(crate) mod tests {
             for (k, w) in l.weights.iter().enumerate() {
                 let want = tiny_weight(i, k);
                 // Within half a quantisation step (at most 0.5 / 1024); a layout error would be far off.
-                assert!((w - want).abs() <= 0.5 / 1024.0 + 1e-6, "layer {i} weight {k}: {w} vs {want}");
+                assert!(
+                    (w - want).abs() <= 0.5 / 1024.0 + 1e-6,
+                    "layer {i} weight {k}: {w} vs {want}"
+                );
             }
         }
     }
@@ -331,12 +400,24 @@ pub(crate) mod tests {
         assert_eq!(parse(&bad).unwrap_err(), EmbedError::BadMagic);
         let mut bad = good.clone();
         bad[8] = 2;
-        assert_eq!(parse(&bad).unwrap_err(), EmbedError::UnsupportedVersion { found: 2, expected: 1 });
+        assert_eq!(
+            parse(&bad).unwrap_err(),
+            EmbedError::UnsupportedVersion {
+                found: 2,
+                expected: 1
+            }
+        );
         let mut bad = good.clone();
         let mid = bad.len() / 2;
         bad[mid] ^= 0x40;
-        assert!(matches!(parse(&bad).unwrap_err(), EmbedError::ChecksumMismatch { .. }));
-        assert!(matches!(parse(&good[..3]).unwrap_err(), EmbedError::Truncated { .. }));
+        assert!(matches!(
+            parse(&bad).unwrap_err(),
+            EmbedError::ChecksumMismatch { .. }
+        ));
+        assert!(matches!(
+            parse(&good[..3]).unwrap_err(),
+            EmbedError::Truncated { .. }
+        ));
         assert!(parse(&[]).is_err());
     }
 
@@ -347,6 +428,9 @@ pub(crate) mod tests {
         let body = bytes.len() - 4;
         let crc = crc32fast::hash(&bytes[..body]);
         bytes[body..].copy_from_slice(&crc.to_le_bytes());
-        assert!(matches!(parse(&bytes).unwrap_err(), EmbedError::LayerMismatch { layer: 0, .. }));
+        assert!(matches!(
+            parse(&bytes).unwrap_err(),
+            EmbedError::LayerMismatch { layer: 0, .. }
+        ));
     }
 }

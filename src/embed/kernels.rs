@@ -43,6 +43,8 @@ fn relu_in_place(v: &mut [f32]) {
 /// `acc[k] += x[k] * w[k]`.
 #[inline(always)]
 fn mul_add(acc: &mut [f32], x: &[f32], w: &[f32]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let (acc, x, w) = simd128::mul_add(acc, x, w);
     for ((a, &x), &w) in acc.iter_mut().zip(x).zip(w) {
         *a += x * w;
     }
@@ -51,8 +53,90 @@ fn mul_add(acc: &mut [f32], x: &[f32], w: &[f32]) {
 /// `acc[k] += s * w[k]`.
 #[inline(always)]
 fn axpy(acc: &mut [f32], s: f32, w: &[f32]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let (acc, w) = simd128::axpy(acc, s, w);
     for (a, &w) in acc.iter_mut().zip(w) {
         *a += s * w;
+    }
+}
+
+/// Explicit `f32x4` versions of the channel loops and the GEMM micro-tile for wasm32 `+simd128`,
+/// where LLVM's auto-vectoriser leaves these loops mostly scalar. Each helper processes the
+/// whole 4-lane chunks and returns the tails for the portable loop.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128 {
+    use super::{MR, NR};
+    use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
+
+    #[inline(always)]
+    fn load(s: &[f32]) -> v128 {
+        assert!(s.len() >= 4);
+        // SAFETY: `s` has at least 4 floats; v128_load has no alignment requirement.
+        unsafe { v128_load(s.as_ptr().cast::<v128>()) }
+    }
+
+    #[inline(always)]
+    fn store(s: &mut [f32], v: v128) {
+        assert!(s.len() >= 4);
+        // SAFETY: `s` has room for 4 floats; v128_store has no alignment requirement.
+        unsafe { v128_store(s.as_mut_ptr().cast::<v128>(), v) }
+    }
+
+    /// `acc += x * w` over the 4-lane chunks; returns the tails.
+    #[inline(always)]
+    pub(super) fn mul_add<'a, 'b, 'c>(
+        acc: &'a mut [f32],
+        x: &'b [f32],
+        w: &'c [f32],
+    ) -> (&'a mut [f32], &'b [f32], &'c [f32]) {
+        let n = acc.len().min(x.len()).min(w.len()) / 4 * 4;
+        let (head, tail) = acc.split_at_mut(n);
+        for ((a, x), w) in head
+            .chunks_exact_mut(4)
+            .zip(x.chunks_exact(4))
+            .zip(w.chunks_exact(4))
+        {
+            store(a, f32x4_add(load(a), f32x4_mul(load(x), load(w))));
+        }
+        (tail, &x[n..], &w[n..])
+    }
+
+    /// `acc += s * w` over the 4-lane chunks; returns the tails.
+    #[inline(always)]
+    pub(super) fn axpy<'a, 'c>(
+        acc: &'a mut [f32],
+        s: f32,
+        w: &'c [f32],
+    ) -> (&'a mut [f32], &'c [f32]) {
+        let n = acc.len().min(w.len()) / 4 * 4;
+        let (head, tail) = acc.split_at_mut(n);
+        let sv = f32x4_splat(s);
+        for (a, w) in head.chunks_exact_mut(4).zip(w.chunks_exact(4)) {
+            store(a, f32x4_add(load(a), f32x4_mul(sv, load(w))));
+        }
+        (tail, &w[n..])
+    }
+
+    /// The portable `MR x NR` = 4 x 8 micro-tile with 8 `f32x4` accumulators.
+    #[inline(always)]
+    pub(super) fn micro_tile(a: &[f32], w: &[f32], bias: &[f32; NR]) -> [[f32; NR]; MR] {
+        const _: () = assert!(MR == 4 && NR == 8);
+        let (b0, b1) = (load(&bias[..4]), load(&bias[4..]));
+        let mut acc = [[b0, b1]; MR];
+        for (av, wv) in a.chunks_exact(MR).zip(w.chunks_exact(NR)) {
+            let (w0, w1) = (load(&wv[..4]), load(&wv[4..]));
+            for (acc_r, &x) in acc.iter_mut().zip(av) {
+                let x = f32x4_splat(x);
+                acc_r[0] = f32x4_add(acc_r[0], f32x4_mul(x, w0));
+                acc_r[1] = f32x4_add(acc_r[1], f32x4_mul(x, w1));
+            }
+        }
+        let mut out = [[0f32; NR]; MR];
+        for (o, a) in out.iter_mut().zip(acc) {
+            store(&mut o[..4], a[0]);
+            store(&mut o[4..], a[1]);
+        }
+        out
     }
 }
 
@@ -115,7 +199,11 @@ pub(crate) fn depthwise3x3(
                 let iy = oy * stride + ky - pt;
                 for kx in kx0..kx1 {
                     let ix = ox * stride + kx - pl;
-                    mul_add(o, &input[(iy * w + ix) * c..][..c], &weights[(ky * 3 + kx) * c..][..c]);
+                    mul_add(
+                        o,
+                        &input[(iy * w + ix) * c..][..c],
+                        &weights[(ky * 3 + kx) * c..][..c],
+                    );
                 }
             }
             relu_in_place(o);
@@ -142,7 +230,12 @@ pub(crate) fn pack_panels(w: &[f32], cin: usize, cout: usize) -> Vec<f32> {
 /// Interleaves `rows` rows of `a` (`[rows][cin]`) into tiles of `[cin][MR]`, zero-padding the last
 /// tile; returns the number of tiles. `packed` must hold `rows.div_ceil(MR) * MR * cin` values.
 #[inline(always)]
-pub(crate) fn pack_rows<const MR: usize>(a: &[f32], rows: usize, cin: usize, packed: &mut [f32]) -> usize {
+pub(crate) fn pack_rows<const MR: usize>(
+    a: &[f32],
+    rows: usize,
+    cin: usize,
+    packed: &mut [f32],
+) -> usize {
     let tiles = rows.div_ceil(MR);
     for t in 0..tiles {
         let dst = &mut packed[t * MR * cin..][..MR * cin];
@@ -193,7 +286,18 @@ pub(crate) fn pointwise<const MR: usize, const FMA: bool>(
 
 /// The `MR x NR` register tile: `bias + sum_i a[i][r] * w[i][j]`.
 #[inline(always)]
-fn micro_tile<const MR: usize, const FMA: bool>(a: &[f32], w: &[f32], bias: &[f32; NR]) -> [[f32; NR]; MR] {
+fn micro_tile<const MR: usize, const FMA: bool>(
+    a: &[f32],
+    w: &[f32],
+    bias: &[f32; NR],
+) -> [[f32; NR]; MR] {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    if MR == self::MR && !FMA {
+        let tile = simd128::micro_tile(a, w, bias);
+        let mut out = [[0f32; NR]; MR];
+        out.iter_mut().zip(tile).for_each(|(o, t)| *o = t);
+        return out;
+    }
     let mut acc = [*bias; MR];
     for (av, wv) in a.chunks_exact(MR).zip(w.chunks_exact(NR)) {
         let av: &[f32; MR] = av.try_into().expect("MR values");
@@ -251,7 +355,14 @@ mod tests {
     }
 
     /// Naive reference: 3x3 conv (full or depthwise) with explicit SAME padding, + bias, ReLU.
-    fn naive_conv(x: &[f32], (h, w, cin): (usize, usize, usize), wt: &[f32], b: &[f32], stride: usize, dw: bool) -> Vec<f32> {
+    fn naive_conv(
+        x: &[f32],
+        (h, w, cin): (usize, usize, usize),
+        wt: &[f32],
+        b: &[f32],
+        stride: usize,
+        dw: bool,
+    ) -> Vec<f32> {
         let cout = b.len();
         let (oh, pt) = same_geometry(h, stride);
         let (ow, pl) = same_geometry(w, stride);
@@ -272,7 +383,9 @@ mod tests {
                                 acc += (x[base + co] * wt[(ky * 3 + kx) * cin + co]) as f64;
                             } else {
                                 for ci in 0..cin {
-                                    acc += (x[base + ci] * wt[((ky * 3 + kx) * cin + ci) * cout + co]) as f64;
+                                    acc += (x[base + ci]
+                                        * wt[((ky * 3 + kx) * cin + ci) * cout + co])
+                                        as f64;
                                 }
                             }
                         }
@@ -287,7 +400,10 @@ mod tests {
     fn assert_close(a: &[f32], b: &[f32], tol: f32) {
         assert_eq!(a.len(), b.len());
         for (i, (x, y)) in a.iter().zip(b).enumerate() {
-            assert!((x - y).abs() <= tol * (1.0 + y.abs()), "index {i}: {x} vs {y}");
+            assert!(
+                (x - y).abs() <= tol * (1.0 + y.abs()),
+                "index {i}: {x} vs {y}"
+            );
         }
     }
 
@@ -301,13 +417,22 @@ mod tests {
 
     #[test]
     fn conv3x3_matches_naive_on_odd_and_even_sizes() {
-        for &(h, w, cin, cout, stride) in &[(7, 5, 1, 8, 2), (6, 4, 3, 16, 2), (5, 5, 2, 8, 1), (96, 64, 1, 32, 2)] {
+        for &(h, w, cin, cout, stride) in &[
+            (7, 5, 1, 8, 2),
+            (6, 4, 3, 16, 2),
+            (5, 5, 2, 8, 1),
+            (96, 64, 1, 32, 2),
+        ] {
             let x = values(h * w * cin, 1);
             let wt = values(9 * cin * cout, 2);
             let b = values(cout, 3);
             let mut out = vec![f32::NAN; h.div_ceil(stride) * w.div_ceil(stride) * cout];
             conv3x3(&x, (h, w, cin), &wt, &b, stride, &mut out);
-            assert_close(&out, &naive_conv(&x, (h, w, cin), &wt, &b, stride, false), 1e-5);
+            assert_close(
+                &out,
+                &naive_conv(&x, (h, w, cin), &wt, &b, stride, false),
+                1e-5,
+            );
         }
     }
 
@@ -319,7 +444,11 @@ mod tests {
             let b = values(c, 6);
             let mut out = vec![f32::NAN; h.div_ceil(stride) * w.div_ceil(stride) * c];
             depthwise3x3(&x, (h, w, c), &wt, &b, stride, &mut out);
-            assert_close(&out, &naive_conv(&x, (h, w, c), &wt, &b, stride, true), 1e-5);
+            assert_close(
+                &out,
+                &naive_conv(&x, (h, w, c), &wt, &b, stride, true),
+                1e-5,
+            );
         }
     }
 
@@ -340,7 +469,9 @@ mod tests {
             let mut want = vec![0.0; rows * cout];
             for r in 0..rows {
                 for o in 0..cout {
-                    let s: f64 = (0..cin).map(|i| (a[r * cin + i] * w[i * cout + o]) as f64).sum();
+                    let s: f64 = (0..cin)
+                        .map(|i| (a[r * cin + i] * w[i * cout + o]) as f64)
+                        .sum();
                     want[r * cout + o] = (s + b[o] as f64).max(0.0) as f32;
                 }
             }

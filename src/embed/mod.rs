@@ -138,7 +138,11 @@ fn parse_class_map(csv: &'static str) -> Vec<&'static str> {
             let mut parts = line.splitn(3, ',');
             let (_, _, name) = (parts.next()?, parts.next()?, parts.next()?);
             let name = name.trim_end_matches('\r');
-            Some(name.strip_prefix('"').and_then(|n| n.strip_suffix('"')).unwrap_or(name))
+            Some(
+                name.strip_prefix('"')
+                    .and_then(|n| n.strip_suffix('"'))
+                    .unwrap_or(name),
+            )
         })
         .collect()
 }

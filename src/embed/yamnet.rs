@@ -56,7 +56,11 @@ impl YamNet {
     /// An [`EmbedError`] describing the first problem found; never panics, whatever the bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<YamNet, EmbedError> {
         let mut layers = format::parse(bytes)?.into_iter();
-        let mut next = || layers.next().ok_or_else(|| EmbedError::InvalidModel("missing layer".into()));
+        let mut next = || {
+            layers
+                .next()
+                .ok_or_else(|| EmbedError::InvalidModel("missing layer".into()))
+        };
         let conv = next()?;
         let mut blocks = Vec::with_capacity(13);
         for _ in 0..13 {
@@ -64,7 +68,9 @@ impl YamNet {
             let pw = next()?;
             let (cin, cout) = (pw.spec.cin, pw.spec.cout);
             if cout % NR != 0 {
-                return Err(EmbedError::InvalidModel(format!("pointwise width {cout} is not a multiple of {NR}")));
+                return Err(EmbedError::InvalidModel(format!(
+                    "pointwise width {cout} is not a multiple of {NR}"
+                )));
             }
             blocks.push(Block {
                 stride: dw.spec.stride,
@@ -74,7 +80,11 @@ impl YamNet {
                 pw_bias: pw.bias,
             });
         }
-        let Layer { weights: dense_weights, bias: dense_bias, .. } = next()?;
+        let Layer {
+            weights: dense_weights,
+            bias: dense_bias,
+            ..
+        } = next()?;
         debug_assert_eq!(conv.spec.kind, Kind::Conv);
         Ok(YamNet {
             conv_weights: conv.weights,
@@ -86,10 +96,13 @@ impl YamNet {
         })
     }
 
-    /// Allocates the buffers one forward pass needs (about 0.8 MB).
+    /// Allocates the buffers one forward pass needs (about 1 MB).
     pub fn new_scratch(&self) -> Scratch {
         let (mut act, mut packed) = (0usize, 0usize);
-        let (mut h, mut w) = (PATCH_FRAMES.div_ceil(self.conv_stride), MEL_BANDS.div_ceil(self.conv_stride));
+        let (mut h, mut w) = (
+            PATCH_FRAMES.div_ceil(self.conv_stride),
+            MEL_BANDS.div_ceil(self.conv_stride),
+        );
         act = act.max(h * w * ARCHITECTURE[0].cout);
         for (i, b) in self.blocks.iter().enumerate() {
             let cin = ARCHITECTURE[1 + 2 * i].cin;
@@ -97,7 +110,11 @@ impl YamNet {
             act = act.max(h * w * cin).max(h * w * b.pw_bias.len());
             packed = packed.max((h * w).div_ceil(MR_WIDE) * MR_WIDE * cin);
         }
-        Scratch { a: vec![0.0; act], b: vec![0.0; act], packed: vec![0.0; packed] }
+        Scratch {
+            a: vec![0.0; act],
+            b: vec![0.0; act],
+            packed: vec![0.0; packed],
+        }
     }
 
     /// Runs YAMNet on one patch and returns the embedding and scores.
@@ -109,7 +126,10 @@ impl YamNet {
     /// # Panics
     /// If `patch.len() != PATCH_FRAMES * MEL_BANDS` or `scratch` was made by a different model.
     pub fn embed_patch(&self, patch: &[f32], scratch: &mut Scratch) -> PatchEmbedding {
-        let mut out = PatchEmbedding { embedding: vec![0.0; EMBEDDING_DIM], scores: vec![0.0; NUM_AUDIOSET] };
+        let mut out = PatchEmbedding {
+            embedding: vec![0.0; EMBEDDING_DIM],
+            scores: vec![0.0; NUM_AUDIOSET],
+        };
         self.embed_patch_into(patch, scratch, &mut out);
         out
     }
@@ -140,19 +160,42 @@ impl YamNet {
     /// The CPU must support AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn forward_avx2_fma(&self, patch: &[f32], scratch: &mut Scratch, out: &mut PatchEmbedding) {
+    unsafe fn forward_avx2_fma(
+        &self,
+        patch: &[f32],
+        scratch: &mut Scratch,
+        out: &mut PatchEmbedding,
+    ) {
         self.forward::<MR_WIDE, true>(patch, scratch, out);
     }
 
     /// The forward pass; `MR` and `FMA` select the GEMM micro-kernel (see `kernels::pointwise`).
     #[inline(always)]
-    fn forward<const MR_: usize, const FMA: bool>(&self, patch: &[f32], scratch: &mut Scratch, out: &mut PatchEmbedding) {
+    fn forward<const MR_: usize, const FMA: bool>(
+        &self,
+        patch: &[f32],
+        scratch: &mut Scratch,
+        out: &mut PatchEmbedding,
+    ) {
         let Scratch { a, b, packed } = scratch;
-        let (mut h, mut w) =
-            kernels::conv3x3(patch, (PATCH_FRAMES, MEL_BANDS, 1), &self.conv_weights, &self.conv_bias, self.conv_stride, a);
+        let (mut h, mut w) = kernels::conv3x3(
+            patch,
+            (PATCH_FRAMES, MEL_BANDS, 1),
+            &self.conv_weights,
+            &self.conv_bias,
+            self.conv_stride,
+            a,
+        );
         let mut c = self.conv_bias.len();
         for block in &self.blocks {
-            (h, w) = kernels::depthwise3x3(a, (h, w, c), &block.dw_weights, &block.dw_bias, block.stride, b);
+            (h, w) = kernels::depthwise3x3(
+                a,
+                (h, w, c),
+                &block.dw_weights,
+                &block.dw_bias,
+                block.stride,
+                b,
+            );
             kernels::pack_rows::<MR_>(b, h * w, c, packed);
             kernels::pointwise::<MR_, FMA>(packed, h * w, c, &block.pw_panels, &block.pw_bias, a);
             c = block.pw_bias.len();
@@ -160,7 +203,12 @@ impl YamNet {
         out.embedding.resize(EMBEDDING_DIM, 0.0);
         out.scores.resize(NUM_AUDIOSET, 0.0);
         kernels::mean_pool(&a[..h * w * c], h * w, &mut out.embedding);
-        kernels::dense(&out.embedding, &self.dense_weights, &self.dense_bias, &mut out.scores);
+        kernels::dense(
+            &out.embedding,
+            &self.dense_weights,
+            &self.dense_bias,
+            &mut out.scores,
+        );
         for s in &mut out.scores {
             *s = 1.0 / (1.0 + (-*s).exp());
         }
@@ -175,7 +223,9 @@ mod tests {
     fn tiny_model_runs_and_gives_finite_outputs() {
         let model = YamNet::from_bytes(&format::tests::tiny_model()).expect("valid model");
         let mut scratch = model.new_scratch();
-        let patch: Vec<f32> = (0..PATCH_FRAMES * MEL_BANDS).map(|i| ((i % 97) as f32 - 48.0) / 48.0).collect();
+        let patch: Vec<f32> = (0..PATCH_FRAMES * MEL_BANDS)
+            .map(|i| ((i % 97) as f32 - 48.0) / 48.0)
+            .collect();
         let out = model.embed_patch(&patch, &mut scratch);
         assert_eq!(out.embedding.len(), EMBEDDING_DIM);
         assert_eq!(out.scores.len(), NUM_AUDIOSET);
@@ -183,6 +233,31 @@ mod tests {
         assert!(out.scores.iter().all(|s| (0.0..=1.0).contains(s)));
         // Same input, same scratch reused: same output.
         assert_eq!(model.embed_patch(&patch, &mut scratch), out);
+    }
+
+    #[test]
+    fn portable_path_agrees_with_the_dispatched_one() {
+        // On x86-64 with AVX2 + FMA, embed_patch takes the 8-row FMA kernel; check the portable one too.
+        let model = YamNet::from_bytes(&format::tests::tiny_model()).expect("valid model");
+        let mut scratch = model.new_scratch();
+        let patch: Vec<f32> = (0..PATCH_FRAMES * MEL_BANDS)
+            .map(|i| ((i % 89) as f32 - 44.0) / 44.0)
+            .collect();
+        let fast = model.embed_patch(&patch, &mut scratch);
+        let mut portable = PatchEmbedding::default();
+        model.forward::<MR, false>(&patch, &mut scratch, &mut portable);
+        for (a, b) in fast
+            .embedding
+            .iter()
+            .zip(&portable.embedding)
+            .chain(fast.scores.iter().zip(&portable.scores))
+        {
+            assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+        assert!(
+            portable.embedding.iter().any(|&x| x > 0.0),
+            "degenerate all-zero embedding"
+        );
     }
 
     #[test]

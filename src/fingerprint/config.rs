@@ -34,8 +34,8 @@ pub struct FingerprintConfig {
     /// ... and ± this many frames. Default: `2` (±32 ms).
     pub peak_radius_frames: usize,
     /// Peaks quieter than this (dB of Hann-windowed power, ~dBFS + 48) are ignored.
-    /// Default: `-45.0` (a sine at about −93 dBFS), low enough for quiet recordings, high
-    /// enough to skip digital silence and codec dither.
+    /// Default: `-60.0` (a sine at about −108 dBFS): low enough for quiet recordings at any
+    /// gain, high enough to skip digital silence.
     pub min_peak_db: f32,
     /// Peaks are ranked by their level minus the mean level of ± this many bins around them
     /// in the same frame (spectral whitening, so that filtering does not change the ranking);
@@ -77,7 +77,7 @@ impl Default for FingerprintConfig {
             max_freq_hz: 3200.0,
             peak_radius_bins: 2,
             peak_radius_frames: 2,
-            min_peak_db: -45.0,
+            min_peak_db: -60.0,
             whiten_bins: 0,
             peaks_per_second: 8.0,
             fan_out: 2,
@@ -113,7 +113,11 @@ impl FingerprintConfig {
     pub(crate) fn zone(&self) -> (u16, u16, u16) {
         let max_dt = self.max_dt.min(super::landmarks::MAX_HASH_DT);
         let min_dt = self.min_dt.min(max_dt);
-        (min_dt, max_dt, self.max_df.min(super::landmarks::MAX_HASH_DF))
+        (
+            min_dt,
+            max_dt,
+            self.max_df.min(super::landmarks::MAX_HASH_DF),
+        )
     }
 
     /// A CRC-32 of every field that changes which hashes a signal produces (frequency range,

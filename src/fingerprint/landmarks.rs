@@ -55,10 +55,20 @@ pub fn extract_landmarks(samples16k: &[f32], cfg: &FingerprintConfig) -> Vec<Lan
 /// even after noise or filtering. Use this for audio passed to
 /// [`super::FingerprintTable::query`] (reference landmarks work too, with a lower hit rate).
 pub fn extract_query_landmarks(samples16k: &[f32], cfg: &FingerprintConfig) -> Vec<Landmark> {
-    extract(samples16k, cfg, cfg.query_peaks_per_second, cfg.query_fan_out)
+    extract(
+        samples16k,
+        cfg,
+        cfg.query_peaks_per_second,
+        cfg.query_fan_out,
+    )
 }
 
-fn extract(samples: &[f32], cfg: &FingerprintConfig, per_second: f32, fan_out: usize) -> Vec<Landmark> {
+fn extract(
+    samples: &[f32],
+    cfg: &FingerprintConfig,
+    per_second: f32,
+    fan_out: usize,
+) -> Vec<Landmark> {
     let spec = Spectrogram::compute(samples, cfg);
     let peaks = limit_density(&spec.local_maxima(cfg), per_second);
     pair_peaks(&peaks, cfg, fan_out)
@@ -112,6 +122,12 @@ mod tests {
         let cfg = FingerprintConfig::default();
         let lm = pair_peaks(&peaks, &cfg, 5);
         // (0,100)-(2,110) only: 400 is too far in frequency, t=100 too late.
-        assert_eq!(lm, vec![Landmark { hash: pack(100, 10, 2), time: 0 }]);
+        assert_eq!(
+            lm,
+            vec![Landmark {
+                hash: pack(100, 10, 2),
+                time: 0
+            }]
+        );
     }
 }

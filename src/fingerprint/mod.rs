@@ -43,7 +43,9 @@ mod peaks;
 mod table;
 
 pub use config::{FingerprintConfig, FFT_SIZE, FRAME_SECONDS, HOP, NUM_BINS, SAMPLE_RATE};
-pub use landmarks::{extract_landmarks, extract_query_landmarks, Landmark, MAX_HASH_DF, MAX_HASH_DT};
+pub use landmarks::{
+    extract_landmarks, extract_query_landmarks, Landmark, MAX_HASH_DF, MAX_HASH_DT,
+};
 pub use table::FingerprintHit;
 
 /// One reference recording known to the fingerprint table.

@@ -52,7 +52,13 @@ impl Spectrogram {
         };
         let mut db = vec![0f32; frames * width];
         if frames == 0 {
-            return Self { frames, lo, width, db, mean: Vec::new() };
+            return Self {
+                frames,
+                lo,
+                width,
+                db,
+                mean: Vec::new(),
+            };
         }
         let mut planner = RealFftPlanner::<f32>::new();
         let fft = planner.plan_fft_forward(FFT_SIZE);
@@ -85,7 +91,13 @@ impl Spectrogram {
             }
         }
         let mean = local_mean(&db, width, cfg.whiten_bins);
-        Self { frames, lo, width, db, mean }
+        Self {
+            frames,
+            lo,
+            width,
+            db,
+            mean,
+        }
     }
 
     fn at(&self, t: usize, i: usize) -> f32 {
@@ -105,11 +117,12 @@ impl Spectrogram {
             let t1 = (t + rt).min(self.frames - 1);
             for i in 0..self.width {
                 let v = self.at(t, i);
-                if !(v >= cfg.min_peak_db) {
+                if v.is_nan() || v < cfg.min_peak_db {
                     continue;
                 }
                 // Cheap rejection against the direct neighbours first.
-                if (i > 0 && self.at(t, i - 1) >= v) || (i + 1 < self.width && self.at(t, i + 1) > v)
+                if (i > 0 && self.at(t, i - 1) >= v)
+                    || (i + 1 < self.width && self.at(t, i + 1) > v)
                 {
                     continue;
                 }
@@ -128,7 +141,14 @@ impl Spectrogram {
         out
     }
 
-    fn is_box_max(&self, v: f32, t: usize, i: usize, ts: (usize, usize), is: (usize, usize)) -> bool {
+    fn is_box_max(
+        &self,
+        v: f32,
+        t: usize,
+        i: usize,
+        ts: (usize, usize),
+        is: (usize, usize),
+    ) -> bool {
         for tt in ts.0..=ts.1 {
             let row = &self.db[tt * self.width..(tt + 1) * self.width];
             for (ii, &w) in row.iter().enumerate().take(is.1 + 1).skip(is.0) {

@@ -109,7 +109,11 @@ impl FingerprintTable {
         let votes = self.votes(landmarks, cfg);
         let (best, runner_up) = best_two(&votes, &self.recordings)?;
         let min_aligned = cfg.min_aligned.max(1);
-        let margin = if cfg.min_margin.is_finite() { cfg.min_margin.max(1.0) } else { 1.0 };
+        let margin = if cfg.min_margin.is_finite() {
+            cfg.min_margin.max(1.0)
+        } else {
+            1.0
+        };
         let excess = best.excess();
         if excess < min_aligned || (excess as f32) < margin * runner_up as f32 {
             return None;
@@ -132,12 +136,15 @@ impl FingerprintTable {
         for l in landmarks {
             let (f1, df, dt) = unpack(l.hash);
             for f1 in (f1 - j).max(0)..=(f1 + j).min(MAX_F1) {
-                for df in (df - j).max(-i32::from(MAX_HASH_DF))..=(df + j).min(i32::from(MAX_HASH_DF)) {
+                for df in
+                    (df - j).max(-i32::from(MAX_HASH_DF))..=(df + j).min(i32::from(MAX_HASH_DF))
+                {
                     for dt in (dt - j).max(1)..=(dt + j).min(i32::from(MAX_HASH_DT)) {
                         let h = pack(f1 as u16, df, dt as u16);
                         for e in self.lookup(h) {
                             let offset = i64::from(e.time) - i64::from(l.time);
-                            votes.push((u64::from(e.recording) << 32) | (offset + (1 << 31)) as u64);
+                            votes
+                                .push((u64::from(e.recording) << 32) | (offset + (1 << 31)) as u64);
                         }
                     }
                 }
@@ -163,8 +170,13 @@ fn best_two(votes: &[u64], recordings: &[FingerprintRecording]) -> Option<(Candi
         per_rec.push(best_window(rec, &votes[i..j]));
         i = j;
     }
-    let best_idx = (0..per_rec.len())
-        .max_by_key(|&k| (per_rec[k].excess(), per_rec[k].aligned, std::cmp::Reverse(k)))?;
+    let best_idx = (0..per_rec.len()).max_by_key(|&k| {
+        (
+            per_rec[k].excess(),
+            per_rec[k].aligned,
+            std::cmp::Reverse(k),
+        )
+    })?;
     let best = per_rec[best_idx];
     let name = |r: u16| recordings.get(usize::from(r)).map(|r| r.name.as_str());
     let runner_up = per_rec

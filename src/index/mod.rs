@@ -3,7 +3,7 @@
 //!
 //! Input: index bytes (`include_bytes!` or fetched). Output: an [`Index`] of plain data.
 //! [`Index::from_bytes`] runs everywhere and never panics; [`Index::to_bytes`] is native
-//! only. The byte layout is documented in [`format`]; [`inspect_report`] summarises a file.
+//! only. The byte layout is documented in [`mod@format`]; [`inspect_report`] summarises a file.
 
 pub mod format;
 mod inspect;
