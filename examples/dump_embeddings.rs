@@ -18,12 +18,19 @@ fn main() -> anyhow::Result<()> {
     let model = sori::build::load_model(std::path::Path::new(sori::embed::DEFAULT_MODEL_PATH))?;
     let mut meta = std::fs::File::create(out.join("meta.tsv"))?;
     let mut bin = std::io::BufWriter::new(std::fs::File::create(out.join("windows.f32"))?);
-    writeln!(meta, "name\trecording\tclass\trole\tvariant\tsplit\twindows")?;
+    writeln!(
+        meta,
+        "name\trecording\tclass\trole\tvariant\tsplit\twindows"
+    )?;
     for (split, items, aug) in [("train", &train, 2usize), ("test", &test, 0)] {
         let ev = evidence::collect(
             &model,
             items,
-            &|_| std::iter::once(evidence::Variant::Clean).chain((0..aug).map(evidence::Variant::Augmented)).collect(),
+            &|_| {
+                std::iter::once(evidence::Variant::Clean)
+                    .chain((0..aug).map(evidence::Variant::Augmented))
+                    .collect()
+            },
             2,
             false,
             &|_, d, t| eprint!("\r{split} {d}/{t}"),
@@ -33,7 +40,17 @@ fn main() -> anyhow::Result<()> {
                 evidence::Variant::Clean => "clean".to_string(),
                 evidence::Variant::Augmented(n) => format!("aug{n}"),
             };
-            writeln!(meta, "{}\t{}\t{}\t{:?}\t{}\t{}\t{}", e.name, e.recording, e.class_id.unwrap_or(0), e.role, variant, split, e.embeddings.len())?;
+            writeln!(
+                meta,
+                "{}\t{}\t{}\t{:?}\t{}\t{}\t{}",
+                e.name,
+                e.recording,
+                e.class_id.unwrap_or(0),
+                e.role,
+                variant,
+                split,
+                e.embeddings.len()
+            )?;
             for (emb, sc) in e.embeddings.iter().zip(&e.scores) {
                 for v in emb.iter().chain(sc) {
                     bin.write_all(&v.to_le_bytes())?;

@@ -35,7 +35,11 @@ pub fn parse_classes(tsv: &str) -> Result<Vec<ClassInfo>, String> {
         }
         let f: Vec<&str> = line.split('\t').collect();
         if f.len() != 6 {
-            return Err(format!("line {}: expected 6 tab-separated fields, found {}", n + 1, f.len()));
+            return Err(format!(
+                "line {}: expected 6 tab-separated fields, found {}",
+                n + 1,
+                f.len()
+            ));
         }
         let id = f[0]
             .trim()
@@ -61,7 +65,12 @@ pub fn classes() -> Vec<ClassInfo> {
 /// Finds a class by slug, Korean name or numeric id (as used by dataset folder names).
 pub fn lookup<'a>(classes: &'a [ClassInfo], name: &str) -> Option<&'a ClassInfo> {
     let name = name.trim();
-    let norm = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase()
+    };
     let wanted = norm(name);
     classes.iter().find(|c| {
         c.slug == name
@@ -100,16 +109,24 @@ mod tests {
 
     #[test]
     fn compiled_copy_matches_shared_taxonomy_when_present() {
-        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/taxonomy/classes.tsv");
+        let shared =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/taxonomy/classes.tsv");
         match std::fs::read_to_string(&shared) {
-            Ok(s) => assert_eq!(s, CLASSES_TSV, "assets/classes.tsv is stale: copy ../shared/taxonomy/classes.tsv"),
+            Ok(s) => assert_eq!(
+                s, CLASSES_TSV,
+                "assets/classes.tsv is stale: copy ../shared/taxonomy/classes.tsv"
+            ),
             Err(_) => eprintln!("skipped: ../shared is absent"),
         }
     }
 
     #[test]
     fn malformed_rows_are_reported() {
-        assert!(parse_classes("h\n1\tonly\n").unwrap_err().contains("line 2"));
-        assert!(parse_classes("h\nx\ta\tb\tc\td\te\n").unwrap_err().contains("bad id"));
+        assert!(parse_classes("h\n1\tonly\n")
+            .unwrap_err()
+            .contains("line 2"));
+        assert!(parse_classes("h\nx\ta\tb\tc\td\te\n")
+            .unwrap_err()
+            .contains("bad id"));
     }
 }

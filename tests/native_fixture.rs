@@ -17,7 +17,12 @@ fn committed_native_features_are_current() {
         std::fs::write(dir.join("embedding0.f32"), f32_bytes(&embedding)).unwrap();
         std::fs::write(dir.join("scores0.f32"), f32_bytes(&scores)).unwrap();
     }
-    let read = |n: &str| f32s(&std::fs::read(dir.join(n)).expect("fixture present (SORI_UPDATE_FIXTURES=1 to create)"));
+    let read = |n: &str| {
+        f32s(
+            &std::fs::read(dir.join(n))
+                .expect("fixture present (SORI_UPDATE_FIXTURES=1 to create)"),
+        )
+    };
     assert!(max_abs_diff(&logmel, &read("logmel.f32")) < 1e-5);
     assert!(max_abs_diff(&embedding, &read("embedding0.f32")) < 1e-4);
     assert!(max_abs_diff(&scores, &read("scores0.f32")) < 1e-5);

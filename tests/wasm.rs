@@ -30,7 +30,9 @@ fn wasm_features_match_native() {
 #[wasm_bindgen_test]
 fn wasm_resampling_keeps_a_tone() {
     // 44.1 kHz, as headless Chromium's AudioContext runs: a 1234 Hz tone survives resampling to 16 kHz.
-    let x: Vec<f32> = (0..44_100).map(|i| 0.5 * (2.0 * std::f32::consts::PI * 1234.0 * i as f32 / 44_100.0).sin()).collect();
+    let x: Vec<f32> = (0..44_100)
+        .map(|i| 0.5 * (2.0 * std::f32::consts::PI * 1234.0 * i as f32 / 44_100.0).sin())
+        .collect();
     let y = sori::audio::prepare(&x, 44_100).expect("valid rate");
     let f = sori::features::dominant_frequency(&y, 16_000).expect("a tone");
     assert!((f - 1234.0).abs() < 2.0, "peak at {f} Hz");

@@ -132,7 +132,9 @@ mod cli {
     fn load_model(path: &Option<PathBuf>) -> Result<Arc<YamNet>> {
         match path {
             Some(p) => build::load_model(p),
-            None => Ok(Arc::new(YamNet::from_bytes(DEFAULT_MODEL).context("loading the compiled-in model")?)),
+            None => Ok(Arc::new(
+                YamNet::from_bytes(DEFAULT_MODEL).context("loading the compiled-in model")?,
+            )),
         }
     }
 
@@ -145,7 +147,9 @@ mod cli {
             ),
         };
         let index = Index::from_bytes(&bytes).with_context(|| format!("loading {what}"))?;
-        index.check_features(sori::features::FeatureConfig::yamnet().hash()).with_context(|| format!("loading {what}"))?;
+        index
+            .check_features(sori::features::FeatureConfig::yamnet().hash())
+            .with_context(|| format!("loading {what}"))?;
         Ok(index)
     }
 
@@ -155,7 +159,11 @@ mod cli {
             let mut guard = pb.lock().expect("progress lock");
             let pb = guard.get_or_insert_with(|| {
                 let b = ProgressBar::new(total);
-                b.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})").expect("valid template").progress_chars("=> "));
+                b.set_style(
+                    ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+                        .expect("valid template")
+                        .progress_chars("=> "),
+                );
                 b.set_message(stage.to_string());
                 b
             });
@@ -168,7 +176,8 @@ mod cli {
 
     fn corpus_dir(p: &Path) -> PathBuf {
         if p.is_file() {
-            p.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            p.parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
         } else {
             p.to_path_buf()
         }
@@ -176,13 +185,23 @@ mod cli {
 
     fn run(cli: Cli) -> Result<ExitCode> {
         match cli.command {
-            Command::Build { input, images, out, model, holdout, seed, augmentations, threads } => {
+            Command::Build {
+                input,
+                images,
+                out,
+                model,
+                holdout,
+                seed,
+                augmentations,
+                threads,
+            } => {
                 let mut opts = build::BuildOptions::new(corpus_dir(&input));
                 opts.images = images;
                 if let Some(m) = model {
                     opts.model = m;
                 } else {
-                    opts.model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(sori::embed::DEFAULT_MODEL_PATH);
+                    opts.model = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                        .join(sori::embed::DEFAULT_MODEL_PATH);
                 }
                 opts.holdout = holdout;
                 opts.seed = seed;
@@ -193,14 +212,22 @@ mod cli {
                 let progress = bar();
                 let (index, summary) = build::build_index(&opts, &progress)?;
                 let bytes = index.to_bytes();
-                std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+                std::fs::write(&out, &bytes)
+                    .with_context(|| format!("writing {}", out.display()))?;
                 eprintln!("{summary}");
                 eprintln!("wrote {} ({} bytes)", out.display(), bytes.len());
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Match { audio, index, model, json, top_k } => {
+            Command::Match {
+                audio,
+                index,
+                model,
+                json,
+                top_k,
+            } => {
                 let model = load_model(&model)?;
-                let matcher = Matcher::new(load_index(&index)?, MatcherOptions::default().top_k(top_k))?;
+                let matcher =
+                    Matcher::new(load_index(&index)?, MatcherOptions::default().top_k(top_k))?;
                 let mut analyzer = Analyzer::new(Arc::clone(&model));
                 let mut failed = false;
                 for path in audio {
@@ -212,38 +239,84 @@ mod cli {
                     match outcome {
                         Ok(r) if json => {
                             let mut v = serde_json::to_value(&r)?;
-                            v.as_object_mut().expect("result is an object").insert("file".into(), file.into());
+                            v.as_object_mut()
+                                .expect("result is an object")
+                                .insert("file".into(), file.into());
                             println!("{}", order_keys(v));
                         }
                         Ok(r) => {
-                            let cands: Vec<String> = r.matches.iter().map(|m| format!("{} {:.2}", m.class, m.score)).collect();
-                            let fp = r.fingerprint.as_ref().map(|f| format!("  [exact: {} at {:.1} s]", f.recording, f.offset_seconds)).unwrap_or_default();
-                            println!("{file}: {} ({:.2})  {}{fp}", r.verdict, r.score, cands.join(", "));
+                            let cands: Vec<String> = r
+                                .matches
+                                .iter()
+                                .map(|m| format!("{} {:.2}", m.class, m.score))
+                                .collect();
+                            let fp = r
+                                .fingerprint
+                                .as_ref()
+                                .map(|f| {
+                                    format!(
+                                        "  [exact: {} at {:.1} s]",
+                                        f.recording, f.offset_seconds
+                                    )
+                                })
+                                .unwrap_or_default();
+                            println!(
+                                "{file}: {} ({:.2})  {}{fp}",
+                                r.verdict,
+                                r.score,
+                                cands.join(", ")
+                            );
                         }
                         Err(e) => {
                             failed = true;
                             if json {
-                                println!("{}", serde_json::json!({"file": file, "error": e.to_string()}));
+                                println!(
+                                    "{}",
+                                    serde_json::json!({"file": file, "error": e.to_string()})
+                                );
                             } else {
                                 eprintln!("{file}: error: {e}");
                             }
                         }
                     }
                 }
-                Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+                Ok(if failed {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                })
             }
-            Command::Eval { manifest, index, model, split, holdout, seed, conditions, json, threads } => {
+            Command::Eval {
+                manifest,
+                index,
+                model,
+                split,
+                holdout,
+                seed,
+                conditions,
+                json,
+                threads,
+            } => {
                 let model = load_model(&model)?;
-                let matcher = Matcher::new(load_index(&index)?, MatcherOptions::default().fingerprints(false))?;
+                let matcher = Matcher::new(
+                    load_index(&index)?,
+                    MatcherOptions::default().fingerprints(false),
+                )?;
                 let data = dataset::discover(&corpus_dir(&manifest)).map_err(anyhow::Error::msg)?;
                 let items = match split.as_str() {
                     "test" => build::split(&data, holdout, seed).1,
                     "all" => data.sounds.clone(),
                     other => bail!("--split must be `test` or `all`, not {other:?}"),
                 };
-                let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-                for name in conditions.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                    let condition = eval::Condition::parse(name).with_context(|| format!("unknown condition {name:?}"))?;
+                let threads = threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+                for name in conditions
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
+                    let condition = eval::Condition::parse(name)
+                        .with_context(|| format!("unknown condition {name:?}"))?;
                     let progress = bar();
                     let ev = evidence::collect_with(
                         &model,
@@ -264,8 +337,10 @@ mod cli {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Inspect { index } => {
-                let raw = std::fs::read(&index).with_context(|| format!("reading {}", index.display()))?;
-                let parsed = Index::from_bytes(&raw).with_context(|| format!("loading {}", index.display()))?;
+                let raw = std::fs::read(&index)
+                    .with_context(|| format!("reading {}", index.display()))?;
+                let parsed = Index::from_bytes(&raw)
+                    .with_context(|| format!("loading {}", index.display()))?;
                 println!("{}", sori::index::inspect_report(&parsed, &raw));
                 Ok(ExitCode::SUCCESS)
             }
@@ -278,7 +353,10 @@ mod cli {
         let obj = v.as_object().cloned().unwrap_or_default();
         let parts: Vec<String> = keys
             .iter()
-            .filter_map(|k| obj.get(*k).map(|val| format!("{}:{}", serde_json::Value::String(k.to_string()), val)))
+            .filter_map(|k| {
+                obj.get(*k)
+                    .map(|val| format!("{}:{}", serde_json::Value::String(k.to_string()), val))
+            })
             .collect();
         format!("{{{}}}", parts.join(","))
     }

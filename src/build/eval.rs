@@ -28,7 +28,10 @@ pub enum Condition {
 impl Condition {
     /// Parses `clean`, `pink10`, `white20`, `phone`, `gain-20`, `gain+6`.
     pub fn parse(s: &str) -> Option<Condition> {
-        let num = |p: &str| s.strip_prefix(p).and_then(|v| v.trim_start_matches('+').parse::<f32>().ok());
+        let num = |p: &str| {
+            s.strip_prefix(p)
+                .and_then(|v| v.trim_start_matches('+').parse::<f32>().ok())
+        };
         match s {
             "clean" => Some(Condition::Clean),
             "phone" => Some(Condition::PhoneRoom),
@@ -41,12 +44,16 @@ impl Condition {
 
     /// Applies the condition to 16 kHz audio (deterministic per clip name).
     pub fn apply(&self, x: &[f32], name: &str) -> Vec<f32> {
-        let seed = name.bytes().fold(1469598103934665603u64, |h, b| (h ^ b as u64).wrapping_mul(1099511628211));
+        let seed = name.bytes().fold(1469598103934665603u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(1099511628211)
+        });
         match *self {
             Condition::Clean => x.to_vec(),
             Condition::PinkNoise(snr) => crate::augment::add_pink_noise(x, snr, seed),
             Condition::WhiteNoise(snr) => crate::augment::add_white_noise(x, snr, seed),
-            Condition::PhoneRoom => crate::augment::phone_and_room(x, crate::audio::TARGET_RATE, seed),
+            Condition::PhoneRoom => {
+                crate::augment::phone_and_room(x, crate::audio::TARGET_RATE, seed)
+            }
             Condition::Gain(db) => crate::augment::gain_db(x, db),
         }
     }
@@ -82,10 +89,26 @@ pub struct EvalReport {
 /// Scores analysed clips against a matcher.
 pub fn evaluate(matcher: &Matcher, evidence: &[ClipEvidence], condition: &str) -> EvalReport {
     let index = matcher.index();
-    let slug = |id: u16| index.classes.iter().find(|c| c.info.id == id).map(|c| c.info.slug.clone()).unwrap_or_default();
-    let trained = |id: u16| index.classes.iter().any(|c| c.info.id == id && c.coverage == Coverage::Trained);
-    let mut r = EvalReport { condition: condition.to_string(), ..Default::default() };
-    let (mut top1, mut top3, mut open_ok, mut fa, mut rejected) = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let slug = |id: u16| {
+        index
+            .classes
+            .iter()
+            .find(|c| c.info.id == id)
+            .map(|c| c.info.slug.clone())
+            .unwrap_or_default()
+    };
+    let trained = |id: u16| {
+        index
+            .classes
+            .iter()
+            .any(|c| c.info.id == id && c.coverage == Coverage::Trained)
+    };
+    let mut r = EvalReport {
+        condition: condition.to_string(),
+        ..Default::default()
+    };
+    let (mut top1, mut top3, mut open_ok, mut fa, mut rejected) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut per_class: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     // For the curve: (is_other, best trained class id, its probability, truth id).
     let mut sweep: Vec<(bool, u16, f32, u16)> = Vec::new();
@@ -100,9 +123,22 @@ pub fn evaluate(matcher: &Matcher, evidence: &[ClipEvidence], condition: &str) -
         let ranked = matcher.rank(&emb, &scores);
         let result = matcher.decide(&emb, &scores, None);
         let truth_slug = truth.map_or_else(|| "other".to_string(), slug);
-        *r.confusion.entry(truth_slug.clone()).or_default().entry(result.verdict.clone()).or_default() += 1;
-        let best_trained = ranked.iter().find(|(c, _)| trained(*c)).copied().unwrap_or((0, 0.0));
-        sweep.push((truth.is_none(), best_trained.0, best_trained.1, truth.unwrap_or(0)));
+        *r.confusion
+            .entry(truth_slug.clone())
+            .or_default()
+            .entry(result.verdict.clone())
+            .or_default() += 1;
+        let best_trained = ranked
+            .iter()
+            .find(|(c, _)| trained(*c))
+            .copied()
+            .unwrap_or((0, 0.0));
+        sweep.push((
+            truth.is_none(),
+            best_trained.0,
+            best_trained.1,
+            truth.unwrap_or(0),
+        ));
         match truth {
             Some(c) => {
                 r.class_clips += 1;
@@ -117,7 +153,8 @@ pub fn evaluate(matcher: &Matcher, evidence: &[ClipEvidence], condition: &str) -
             }
             None => {
                 r.other_clips += 1;
-                let accepted = result.verdict != UNKNOWN && result.verdict != crate::matcher::SILENCE;
+                let accepted =
+                    result.verdict != UNKNOWN && result.verdict != crate::matcher::SILENCE;
                 fa += accepted as usize;
                 open_ok += (!accepted) as usize;
             }
@@ -129,7 +166,10 @@ pub fn evaluate(matcher: &Matcher, evidence: &[ClipEvidence], condition: &str) -
     r.open_accuracy = ratio(open_ok, r.class_clips + r.other_clips);
     r.false_accept_rate = ratio(fa, r.other_clips);
     r.class_rejected = ratio(rejected, r.class_clips);
-    r.per_class_recall = per_class.into_iter().map(|(k, (a, b))| (k, ratio(a, b))).collect();
+    r.per_class_recall = per_class
+        .into_iter()
+        .map(|(k, (a, b))| (k, ratio(a, b)))
+        .collect();
     r.curve = (0..=20)
         .map(|i| {
             let t = i as f32 / 20.0;
@@ -156,7 +196,11 @@ impl EvalReport {
         let mut s = String::new();
         let pct = |v: f32| format!("{:.1}%", 100.0 * v);
         let _ = writeln!(s, "condition: {}", self.condition);
-        let _ = writeln!(s, "clips: {} of trained classes, {} other", self.class_clips, self.other_clips);
+        let _ = writeln!(
+            s,
+            "clips: {} of trained classes, {} other",
+            self.class_clips, self.other_clips
+        );
         let _ = writeln!(s, "top-1: {}   top-3: {}", pct(self.top1), pct(self.top3));
         let _ = writeln!(
             s,
@@ -173,7 +217,11 @@ impl EvalReport {
         for (t, a, f) in self.curve.iter().step_by(2) {
             let _ = writeln!(s, "  {t:.2}: {} / {}", pct(*a), pct(*f));
         }
-        let mut cols: Vec<String> = self.confusion.values().flat_map(|m| m.keys().cloned()).collect();
+        let mut cols: Vec<String> = self
+            .confusion
+            .values()
+            .flat_map(|m| m.keys().cloned())
+            .collect();
         cols.sort();
         cols.dedup();
         let short = |c: &str| c.chars().take(7).collect::<String>();

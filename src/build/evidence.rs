@@ -105,7 +105,15 @@ pub fn collect(
     with_landmarks: bool,
     progress: Progress,
 ) -> Result<Vec<ClipEvidence>> {
-    collect_with(model, items, variants, threads, with_landmarks, progress, &|s, _| s.to_vec())
+    collect_with(
+        model,
+        items,
+        variants,
+        threads,
+        with_landmarks,
+        progress,
+        &|s, _| s.to_vec(),
+    )
 }
 
 /// Like [`collect`], with `transform` applied to every decoded clip first (for robustness evaluation).
@@ -131,7 +139,10 @@ pub fn collect_with(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
-                    let name = item.path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+                    let name = item
+                        .path
+                        .file_stem()
+                        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
                     let base = ClipEvidence {
                         name: name.clone(),
                         path: item.path.clone(),
@@ -145,7 +156,10 @@ pub fn collect_with(
                         error: None,
                     };
                     let out = match load_16k(&item.path) {
-                        Err(e) => vec![ClipEvidence { error: Some(format!("{}: {e}", item.path.display())), ..base }],
+                        Err(e) => vec![ClipEvidence {
+                            error: Some(format!("{}: {e}", item.path.display())),
+                            ..base
+                        }],
                         Ok(samples) => {
                             let samples = transform(&samples, &name);
                             variants(item)
@@ -156,11 +170,22 @@ pub fn collect_with(
                                         Variant::Augmented(n) => augment_clip(&samples, &name, n),
                                     };
                                     let analysis = analyzer.analyse(&audio);
-                                    let landmarks = (with_landmarks && variant == Variant::Clean).then(|| extract_landmarks(&audio, &fp_cfg));
+                                    let landmarks = (with_landmarks && variant == Variant::Clean)
+                                        .then(|| extract_landmarks(&audio, &fp_cfg));
                                     ClipEvidence {
                                         variant,
-                                        embeddings: analysis.windows.iter().flatten().map(|p| p.embedding.clone()).collect(),
-                                        scores: analysis.windows.iter().flatten().map(|p| p.scores.clone()).collect(),
+                                        embeddings: analysis
+                                            .windows
+                                            .iter()
+                                            .flatten()
+                                            .map(|p| p.embedding.clone())
+                                            .collect(),
+                                        scores: analysis
+                                            .windows
+                                            .iter()
+                                            .flatten()
+                                            .map(|p| p.scores.clone())
+                                            .collect(),
                                         landmarks,
                                         ..base.clone()
                                     }
@@ -168,12 +193,20 @@ pub fn collect_with(
                                 .collect()
                         }
                     };
-                    results.lock().expect("no worker panics while holding the lock")[i] = Some(out);
+                    results
+                        .lock()
+                        .expect("no worker panics while holding the lock")[i] = Some(out);
                     let d = done.fetch_add(1, Ordering::Relaxed) + 1;
                     progress("analysing clips", d as u64, total);
                 }
             });
         }
     });
-    Ok(results.into_inner().expect("workers finished").into_iter().flatten().flatten().collect())
+    Ok(results
+        .into_inner()
+        .expect("workers finished")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect())
 }

@@ -6,10 +6,10 @@
 //! ```
 
 pub mod dataset;
-pub mod images;
-pub mod train;
 pub mod eval;
 pub mod evidence;
+pub mod images;
 mod pipeline;
+pub mod train;
 pub mod zero_shot;
 pub use pipeline::*;

@@ -2,7 +2,6 @@
 
 use super::*;
 
-
 use crate::embed::{YamNet, EMBEDDING_DIM};
 use crate::fingerprint::FingerprintTable;
 use crate::index::{Index, IndexClass};
@@ -62,8 +61,11 @@ pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
 
 /// Loads the YAMNet weights from a file.
 pub fn load_model(path: &Path) -> Result<Arc<YamNet>> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading the model {}", path.display()))?;
-    Ok(Arc::new(YamNet::from_bytes(&bytes).with_context(|| format!("loading the model {}", path.display()))?))
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading the model {}", path.display()))?;
+    Ok(Arc::new(YamNet::from_bytes(&bytes).with_context(|| {
+        format!("loading the model {}", path.display())
+    })?))
 }
 
 /// The train/test split `sori build` and `sori eval` agree on.
@@ -73,12 +75,18 @@ pub fn split(dataset: &Dataset, holdout: f32, seed: u64) -> (Vec<SoundItem>, Vec
 
 /// Builds an index. Returns it with a human-readable summary.
 pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, String)> {
-    let data = dataset::discover(&opts.input).map_err(anyhow::Error::msg).with_context(|| format!("reading {}", opts.input.display()))?;
+    let data = dataset::discover(&opts.input)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("reading {}", opts.input.display()))?;
     let model = load_model(&opts.model)?;
     let (train, test) = split(&data, opts.holdout, opts.seed);
     let variants = |item: &SoundItem| -> Vec<Variant> {
         let mut v = vec![Variant::Clean];
-        let n = if item.role == Role::Class { opts.augmentations } else { opts.augmentations.min(1) };
+        let n = if item.role == Role::Class {
+            opts.augmentations
+        } else {
+            opts.augmentations.min(1)
+        };
         v.extend((0..n).map(Variant::Augmented));
         v
     };
@@ -86,7 +94,8 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
     let failed: Vec<String> = evidence.iter().filter_map(|e| e.error.clone()).collect();
 
     // Coverage: trained where there are enough training clips.
-    let mut clips_per_class: BTreeMap<u16, (u32, std::collections::BTreeSet<String>)> = BTreeMap::new();
+    let mut clips_per_class: BTreeMap<u16, (u32, std::collections::BTreeSet<String>)> =
+        BTreeMap::new();
     for item in train.iter().filter(|s| s.role == Role::Class) {
         if let Some(c) = item.class_id {
             let e = clips_per_class.entry(c).or_default();
@@ -94,7 +103,11 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
             e.1.insert(item.recording.clone());
         }
     }
-    let trained: Vec<u16> = clips_per_class.iter().filter(|(_, (n, _))| *n as usize >= MIN_TRAINING_CLIPS).map(|(&c, _)| c).collect();
+    let trained: Vec<u16> = clips_per_class
+        .iter()
+        .filter(|(_, (n, _))| *n as usize >= MIN_TRAINING_CLIPS)
+        .map(|(&c, _)| c)
+        .collect();
     let label_of = |e: &ClipEvidence| -> u16 {
         match (e.role, e.class_id) {
             (Role::Class, Some(c)) if trained.contains(&c) => c,
@@ -104,10 +117,18 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
     let rules = zero_shot::rules()?;
 
     // Calibrate thresholds on an inner split by recording, then train the shipped head on all training clips.
-    let (fit_items, calib_items) = dataset::split_by_recording(&train, 0.25, opts.seed.wrapping_add(1));
-    let calib_recs: std::collections::HashSet<&str> = calib_items.iter().map(|s| s.recording.as_str()).collect();
-    let fit: Vec<&ClipEvidence> = evidence.iter().filter(|e| !calib_recs.contains(e.recording.as_str())).collect();
-    let calib: Vec<&ClipEvidence> = evidence.iter().filter(|e| calib_recs.contains(e.recording.as_str()) && e.variant == Variant::Clean).collect();
+    let (fit_items, calib_items) =
+        dataset::split_by_recording(&train, 0.25, opts.seed.wrapping_add(1));
+    let calib_recs: std::collections::HashSet<&str> =
+        calib_items.iter().map(|s| s.recording.as_str()).collect();
+    let fit: Vec<&ClipEvidence> = evidence
+        .iter()
+        .filter(|e| !calib_recs.contains(e.recording.as_str()))
+        .collect();
+    let calib: Vec<&ClipEvidence> = evidence
+        .iter()
+        .filter(|e| calib_recs.contains(e.recording.as_str()) && e.variant == Variant::Clean)
+        .collect();
     let _ = fit_items;
     let head_fit = train::train_head(&examples(&fit, &label_of), &train::TrainOptions::default());
     let (unknown_threshold, zs_threshold) = calibrate(&head_fit, &rules, &calib, &trained);
@@ -117,7 +138,10 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
 
     // Fingerprints of the training recordings of covered classes.
     let mut fingerprints = FingerprintTable::default();
-    for e in evidence.iter().filter(|e| e.variant == Variant::Clean && e.role == Role::Class) {
+    for e in evidence
+        .iter()
+        .filter(|e| e.variant == Variant::Clean && e.role == Role::Class)
+    {
         if let (Some(c), Some(l)) = (e.class_id, &e.landmarks) {
             fingerprints.add_recording(&e.name, c, l);
         }
@@ -132,7 +156,9 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
         .into_iter()
         .map(|info| {
             let id = info.id;
-            let (clips, recs) = clips_per_class.get(&id).map_or((0, 0), |(n, r)| (*n, r.len() as u32));
+            let (clips, recs) = clips_per_class
+                .get(&id)
+                .map_or((0, 0), |(n, r)| (*n, r.len() as u32));
             let coverage = if trained.contains(&id) {
                 Coverage::Trained
             } else if zs_classes.contains(&id) {
@@ -140,11 +166,20 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
             } else {
                 Coverage::None
             };
-            IndexClass { image: images.get(&id).cloned(), info, coverage, clips, recordings: recs }
+            IndexClass {
+                image: images.get(&id).cloned(),
+                info,
+                coverage,
+                clips,
+                recordings: recs,
+            }
         })
         .collect();
     let zero_shot = crate::matcher::ZeroShot {
-        rules: rules.into_iter().filter(|r| !trained.contains(&r.class_id)).collect(),
+        rules: rules
+            .into_iter()
+            .filter(|r| !trained.contains(&r.class_id))
+            .collect(),
         threshold: zs_threshold,
     };
     let build_info = format!(
@@ -185,30 +220,52 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
     Ok((index, summary))
 }
 
-fn examples(evidence: &[&ClipEvidence], label_of: &dyn Fn(&ClipEvidence) -> u16) -> Vec<train::Example> {
+fn examples(
+    evidence: &[&ClipEvidence],
+    label_of: &dyn Fn(&ClipEvidence) -> u16,
+) -> Vec<train::Example> {
     evidence
         .iter()
         .filter(|e| !e.embeddings.is_empty())
-        .map(|e| train::Example { x: e.clip_embedding(), label: label_of(e) })
+        .map(|e| train::Example {
+            x: e.clip_embedding(),
+            label: label_of(e),
+        })
         .collect()
 }
 
 /// Thresholds from held-out calibration clips: the unknown threshold keeps false accepts of `other`
 /// clips at or under [`MAX_FALSE_ACCEPT`]; the zero-shot threshold keeps zero-shot answers on `other` and
 /// trained-class clips at or under 2%.
-fn calibrate(head: &Head, rules: &[crate::matcher::ZeroShotRule], calib: &[&ClipEvidence], trained: &[u16]) -> (f32, f32) {
+fn calibrate(
+    head: &Head,
+    rules: &[crate::matcher::ZeroShotRule],
+    calib: &[&ClipEvidence],
+    trained: &[u16],
+) -> (f32, f32) {
     let mut negatives = Vec::new();
     let mut zs_scores = Vec::new();
     for e in calib.iter().filter(|e| !e.embeddings.is_empty()) {
         let x = e.clip_embedding();
         let p = head.probabilities(&x);
-        let best_trained = head.outputs.iter().zip(&p).filter(|(&c, _)| c != 0).map(|(_, &v)| v).fold(0.0f32, f32::max);
-        let p_other = head.outputs.iter().position(|&c| c == 0).map_or(1.0, |k| p[k]);
+        let best_trained = head
+            .outputs
+            .iter()
+            .zip(&p)
+            .filter(|(&c, _)| c != 0)
+            .map(|(_, &v)| v)
+            .fold(0.0f32, f32::max);
+        let p_other = head
+            .outputs
+            .iter()
+            .position(|&c| c == 0)
+            .map_or(1.0, |k| p[k]);
         if e.role == Role::Other {
             negatives.push(best_trained);
         }
         if e.role != Role::Near {
-            let labels = crate::matcher::clip_label_scores(&e.score_refs(), crate::embed::NUM_AUDIOSET);
+            let labels =
+                crate::matcher::clip_label_scores(&e.score_refs(), crate::embed::NUM_AUDIOSET);
             let best_zs = rules
                 .iter()
                 .filter(|r| !trained.contains(&r.class_id))
@@ -217,7 +274,10 @@ fn calibrate(head: &Head, rules: &[crate::matcher::ZeroShotRule], calib: &[&Clip
             zs_scores.push(best_zs * p_other);
         }
     }
-    (train::calibrate_threshold(negatives, MAX_FALSE_ACCEPT, 0.3), train::calibrate_threshold(zs_scores, 0.02, 0.3))
+    (
+        train::calibrate_threshold(negatives, MAX_FALSE_ACCEPT, 0.3),
+        train::calibrate_threshold(zs_scores, 0.02, 0.3),
+    )
 }
 
 /// Up to [`EXEMPLARS_PER_CLASS`] clean clip embeddings (the mean half) per trained class: those closest to
@@ -228,7 +288,12 @@ fn pick_exemplars(evidence: &[ClipEvidence], trained: &[u16]) -> Exemplars {
     for &c in trained {
         let members: Vec<Vec<f32>> = evidence
             .iter()
-            .filter(|e| e.class_id == Some(c) && e.role == Role::Class && e.variant == Variant::Clean && !e.embeddings.is_empty())
+            .filter(|e| {
+                e.class_id == Some(c)
+                    && e.role == Role::Class
+                    && e.variant == Variant::Clean
+                    && !e.embeddings.is_empty()
+            })
             .map(|e| clip_embedding(&e.embedding_refs(), EMBEDDING_DIM)[..EMBEDDING_DIM].to_vec())
             .collect();
         if members.is_empty() {
@@ -236,22 +301,41 @@ fn pick_exemplars(evidence: &[ClipEvidence], trained: &[u16]) -> Exemplars {
         }
         let mut centroid = vec![0.0f32; EMBEDDING_DIM];
         for m in &members {
-            centroid.iter_mut().zip(m).for_each(|(a, b)| *a += b / members.len() as f32);
+            centroid
+                .iter_mut()
+                .zip(m)
+                .for_each(|(a, b)| *a += b / members.len() as f32);
         }
         let mut order: Vec<usize> = (0..members.len()).collect();
-        let dist = |m: &Vec<f32>| m.iter().zip(&centroid).map(|(a, b)| (a - b) * (a - b)).sum::<f32>();
-        order.sort_by(|&a, &b| dist(&members[a]).total_cmp(&dist(&members[b])).then(a.cmp(&b)));
+        let dist = |m: &Vec<f32>| {
+            m.iter()
+                .zip(&centroid)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f32>()
+        };
+        order.sort_by(|&a, &b| {
+            dist(&members[a])
+                .total_cmp(&dist(&members[b]))
+                .then(a.cmp(&b))
+        });
         for &i in order.iter().take(EXEMPLARS_PER_CLASS) {
             class_ids.push(c);
             vectors.extend_from_slice(&members[i]);
         }
     }
-    Exemplars { dim: EMBEDDING_DIM as u32, class_ids, vectors }
+    Exemplars {
+        dim: EMBEDDING_DIM as u32,
+        class_ids,
+        vectors,
+    }
 }
 
 /// One image per class: from the dataset (its most representative image) or else from `images_dir`
 /// (`<slug>.svg` with credits in `SOURCES.tsv`).
-fn class_images(data: &Dataset, images_dir: Option<&Path>) -> Result<BTreeMap<u16, crate::index::ClassImage>> {
+fn class_images(
+    data: &Dataset,
+    images_dir: Option<&Path>,
+) -> Result<BTreeMap<u16, crate::index::ClassImage>> {
     let mut out = BTreeMap::new();
     let credits: BTreeMap<String, String> = images_dir
         .and_then(|d| std::fs::read_to_string(d.join("SOURCES.tsv")).ok())
@@ -260,16 +344,30 @@ fn class_images(data: &Dataset, images_dir: Option<&Path>) -> Result<BTreeMap<u1
                 .skip(1)
                 .filter_map(|l| {
                     let f: Vec<&str> = l.split('\t').collect();
-                    (f.len() >= 5).then(|| (f[0].to_string(), format!("“{}” from {} ({}), {}", f[2], f[1], f[3], f[4])))
+                    (f.len() >= 5).then(|| {
+                        (
+                            f[0].to_string(),
+                            format!("“{}” from {} ({}), {}", f[2], f[1], f[3], f[4]),
+                        )
+                    })
                 })
                 .collect()
         })
         .unwrap_or_default();
     for class in crate::taxonomy::classes() {
-        let from_dataset = data.images.get(&class.id).and_then(|paths| images::pick_representative(paths, 1).into_iter().next());
-        let path = from_dataset.or_else(|| images_dir.map(|d| d.join(format!("{}.svg", class.slug))).filter(|p| p.exists()));
+        let from_dataset = data
+            .images
+            .get(&class.id)
+            .and_then(|paths| images::pick_representative(paths, 1).into_iter().next());
+        let path = from_dataset.or_else(|| {
+            images_dir
+                .map(|d| d.join(format!("{}.svg", class.slug)))
+                .filter(|p| p.exists())
+        });
         if let Some(path) = path {
-            let mut image = images::load_class_image(&path).map_err(anyhow::Error::msg).with_context(|| format!("image {}", path.display()))?;
+            let mut image = images::load_class_image(&path)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("image {}", path.display()))?;
             if image.credit.is_empty() {
                 image.credit = credits.get(&class.slug).cloned().unwrap_or_default();
             }

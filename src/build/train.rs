@@ -31,7 +31,12 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { steps: 250, learning_rate: 0.01, l2: 0.03, other_weight: 2.0 }
+        TrainOptions {
+            steps: 250,
+            learning_rate: 0.01,
+            l2: 0.03,
+            other_weight: 2.0,
+        }
     }
 }
 
@@ -39,14 +44,24 @@ impl Default for TrainOptions {
 /// ascending. Deterministic: same examples, same head.
 pub fn train_head(examples: &[Example], opts: &TrainOptions) -> Head {
     let dim = examples.first().map_or(0, |e| e.x.len());
-    let mut outputs: Vec<u16> = examples.iter().map(|e| e.label).filter(|&l| l != 0).collect();
+    let mut outputs: Vec<u16> = examples
+        .iter()
+        .map(|e| e.label)
+        .filter(|&l| l != 0)
+        .collect();
     outputs.sort_unstable();
     outputs.dedup();
     outputs.insert(0, 0);
     let k = outputs.len();
     let n = examples.len();
     if n == 0 || dim == 0 {
-        return Head { input_dim: dim as u32, outputs, weights: vec![0.0; k * dim], bias: vec![0.0; k], unknown_threshold: 0.5 };
+        return Head {
+            input_dim: dim as u32,
+            outputs,
+            weights: vec![0.0; k * dim],
+            bias: vec![0.0; k],
+            unknown_threshold: 0.5,
+        };
     }
     // Standardise features.
     let mut mean = vec![0.0f64; dim];
@@ -62,18 +77,35 @@ pub fn train_head(examples: &[Example], opts: &TrainOptions) -> Head {
             *s += (v as f64 - m).powi(2);
         }
     }
-    let inv_std: Vec<f32> = var.iter().map(|&s| (1.0 / ((s / n as f64).sqrt() + 1e-3)) as f32).collect();
+    let inv_std: Vec<f32> = var
+        .iter()
+        .map(|&s| (1.0 / ((s / n as f64).sqrt() + 1e-3)) as f32)
+        .collect();
     let mean: Vec<f32> = mean.iter().map(|&m| m as f32).collect();
     let xs: Vec<f32> = examples
         .iter()
-        .flat_map(|e| e.x.iter().zip(&mean).zip(&inv_std).map(|((&v, &m), &s)| (v - m) * s))
+        .flat_map(|e| {
+            e.x.iter()
+                .zip(&mean)
+                .zip(&inv_std)
+                .map(|((&v, &m), &s)| (v - m) * s)
+        })
         .collect();
-    let targets: Vec<usize> = examples.iter().map(|e| outputs.iter().position(|&o| o == e.label).unwrap_or(0)).collect();
+    let targets: Vec<usize> = examples
+        .iter()
+        .map(|e| outputs.iter().position(|&o| o == e.label).unwrap_or(0))
+        .collect();
     // Class-balanced sample weights, normalised to mean 1.
     let mut counts = vec![0usize; k];
     targets.iter().for_each(|&t| counts[t] += 1);
     let class_w: Vec<f32> = (0..k)
-        .map(|c| if counts[c] == 0 { 0.0 } else { (if c == 0 { opts.other_weight } else { 1.0 }) / counts[c] as f32 })
+        .map(|c| {
+            if counts[c] == 0 {
+                0.0
+            } else {
+                (if c == 0 { opts.other_weight } else { 1.0 }) / counts[c] as f32
+            }
+        })
         .collect();
     let total: f32 = targets.iter().map(|&t| class_w[t]).sum();
     let sample_w: Vec<f32> = targets.iter().map(|&t| class_w[t] / total).collect();
@@ -109,7 +141,8 @@ pub fn train_head(examples: &[Example], opts: &TrainOptions) -> Head {
         for (g, &wv) in gw.iter_mut().zip(&w) {
             *g += opts.l2 * wv;
         }
-        let lr = opts.learning_rate * (1.0 - beta2.powi(step as i32)).sqrt() / (1.0 - beta1.powi(step as i32));
+        let lr = opts.learning_rate * (1.0 - beta2.powi(step as i32)).sqrt()
+            / (1.0 - beta1.powi(step as i32));
         adam(&mut w, &gw, &mut mw, &mut vw, lr, beta1, beta2, eps);
         adam(&mut b, &gb, &mut mb, &mut vb, lr, beta1, beta2, eps);
     }
@@ -123,7 +156,13 @@ pub fn train_head(examples: &[Example], opts: &TrainOptions) -> Head {
         }
         b[c] -= shift;
     }
-    Head { input_dim: dim as u32, outputs, weights: w, bias: b, unknown_threshold: 0.5 }
+    Head {
+        input_dim: dim as u32,
+        outputs,
+        weights: w,
+        bias: b,
+        unknown_threshold: 0.5,
+    }
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -131,7 +170,16 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], lr: f32, beta1: f32, beta2: f32, eps: f32) {
+fn adam(
+    p: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    lr: f32,
+    beta1: f32,
+    beta2: f32,
+    eps: f32,
+) {
     for i in 0..p.len() {
         m[i] = beta1 * m[i] + (1.0 - beta1) * g[i];
         v[i] = beta2 * v[i] + (1.0 - beta2) * g[i] * g[i];
@@ -160,13 +208,17 @@ mod tests {
         // Three separable Gaussian blobs in 8 dimensions (class 0 = other, 3, 7).
         let mut s = seed;
         let mut rnd = move || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((s >> 33) as f32 / (1u64 << 31) as f32) - 0.5
         };
         let mut out = Vec::new();
         for (label, centre) in [(0u16, 0.0f32), (3, 2.0), (7, -2.0)] {
             for _ in 0..40 {
-                let x = (0..8).map(|d| if d < 2 { centre } else { 0.0 } + rnd()).collect();
+                let x = (0..8)
+                    .map(|d| if d < 2 { centre } else { 0.0 } + rnd())
+                    .collect();
                 out.push(Example { x, label });
             }
         }
@@ -176,7 +228,13 @@ mod tests {
     #[test]
     fn learns_separable_classes() {
         let train = blobs(1);
-        let head = train_head(&train, &TrainOptions { steps: 200, ..Default::default() });
+        let head = train_head(
+            &train,
+            &TrainOptions {
+                steps: 200,
+                ..Default::default()
+            },
+        );
         assert_eq!(head.outputs, vec![0, 3, 7]);
         let test = blobs(2);
         let correct = test
@@ -187,7 +245,11 @@ mod tests {
                 head.outputs[best] == e.label
             })
             .count();
-        assert!(correct as f32 / test.len() as f32 > 0.95, "accuracy {correct}/{}", test.len());
+        assert!(
+            correct as f32 / test.len() as f32 > 0.95,
+            "accuracy {correct}/{}",
+            test.len()
+        );
     }
 
     #[test]

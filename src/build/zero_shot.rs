@@ -32,11 +32,18 @@ pub fn parse(tsv: &str) -> Result<Vec<ZeroShotRule>> {
         for name in f[2].split(';').map(str::trim).filter(|s| !s.is_empty()) {
             match labels.iter().position(|l| *l == name) {
                 Some(i) => ids.push(i as u16),
-                None => bail!("audioset map line {}: {:?} is not a YAMNet label", n + 1, name),
+                None => bail!(
+                    "audioset map line {}: {:?} is not a YAMNet label",
+                    n + 1,
+                    name
+                ),
             }
         }
         if !ids.is_empty() {
-            rules.push(ZeroShotRule { class_id: class.id, labels: ids });
+            rules.push(ZeroShotRule {
+                class_id: class.id,
+                labels: ids,
+            });
         }
     }
     rules.sort_by_key(|r| r.class_id);
@@ -51,9 +58,14 @@ mod tests {
     fn committed_map_names_real_labels_and_classes() {
         let r = rules().unwrap();
         assert!(r.len() > 50, "{} rules", r.len());
-        let boiling = crate::taxonomy::lookup(&crate::taxonomy::classes(), "boiling").unwrap().id;
+        let boiling = crate::taxonomy::lookup(&crate::taxonomy::classes(), "boiling")
+            .unwrap()
+            .id;
         let rule = r.iter().find(|r| r.class_id == boiling).unwrap();
-        assert_eq!(crate::embed::audioset_labels()[rule.labels[0] as usize], "Boiling");
+        assert_eq!(
+            crate::embed::audioset_labels()[rule.labels[0] as usize],
+            "Boiling"
+        );
     }
 
     #[test]

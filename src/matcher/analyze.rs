@@ -26,12 +26,20 @@ pub struct Analysis {
 impl Analysis {
     /// The embeddings of the non-silent windows.
     pub fn embeddings(&self) -> Vec<&[f32]> {
-        self.windows.iter().flatten().map(|p| p.embedding.as_slice()).collect()
+        self.windows
+            .iter()
+            .flatten()
+            .map(|p| p.embedding.as_slice())
+            .collect()
     }
 
     /// The AudioSet scores of the non-silent windows.
     pub fn scores(&self) -> Vec<&[f32]> {
-        self.windows.iter().flatten().map(|p| p.scores.as_slice()).collect()
+        self.windows
+            .iter()
+            .flatten()
+            .map(|p| p.scores.as_slice())
+            .collect()
     }
 
     /// True when every window was silent.
@@ -92,7 +100,10 @@ impl Analyzer {
                 self.analyse_window(&samples16k[s.min(end)..end])
             })
             .collect();
-        Analysis { window_starts: starts, windows }
+        Analysis {
+            window_starts: starts,
+            windows,
+        }
     }
 }
 
@@ -104,7 +115,10 @@ mod tests {
     fn window_starts_follow_yamnet_padding() {
         assert_eq!(Analyzer::window_starts(0), vec![0]);
         assert_eq!(Analyzer::window_starts(WINDOW_SAMPLES), vec![0]);
-        assert_eq!(Analyzer::window_starts(WINDOW_SAMPLES + 1), vec![0, HOP_SAMPLES]);
+        assert_eq!(
+            Analyzer::window_starts(WINDOW_SAMPLES + 1),
+            vec![0, HOP_SAMPLES]
+        );
         // 5 s: (80000 - 15600) / 7680 = 8.4 -> 9 more windows.
         assert_eq!(Analyzer::window_starts(80_000).len(), 10);
     }

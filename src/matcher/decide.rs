@@ -1,6 +1,9 @@
 //! The decision: clip evidence (embeddings, AudioSet scores, fingerprint hit) -> [`MatchResult`].
 
-use super::{clip_embedding, clip_label_scores, Analysis, ClassScore, Coverage, FingerprintMatch, MatchResult, SILENCE, UNKNOWN};
+use super::{
+    clip_embedding, clip_label_scores, Analysis, ClassScore, Coverage, FingerprintMatch,
+    MatchResult, SILENCE, UNKNOWN,
+};
 use crate::fingerprint::{FingerprintConfig, FingerprintHit};
 use crate::index::{Index, IndexError};
 
@@ -16,7 +19,10 @@ pub struct MatcherOptions {
 
 impl Default for MatcherOptions {
     fn default() -> Self {
-        MatcherOptions { top_k: 5, fingerprints: true }
+        MatcherOptions {
+            top_k: 5,
+            fingerprints: true,
+        }
     }
 }
 
@@ -48,7 +54,10 @@ impl Matcher {
     pub fn new(index: Index, options: MatcherOptions) -> Result<Matcher, IndexError> {
         let dim = 2 * crate::embed::EMBEDDING_DIM;
         let head = &index.head;
-        if head.input_dim as usize != dim || head.weights.len() != head.outputs.len() * dim || head.bias.len() != head.outputs.len() {
+        if head.input_dim as usize != dim
+            || head.weights.len() != head.outputs.len() * dim
+            || head.bias.len() != head.outputs.len()
+        {
             return Err(IndexError::Corrupt(format!(
                 "the classifier head expects {} inputs and has {} outputs; this build of Sori produces {dim}-value clip embeddings",
                 head.input_dim,
@@ -56,7 +65,12 @@ impl Matcher {
             )));
         }
         let other_output = head.outputs.iter().position(|&c| c == 0);
-        Ok(Matcher { index, options, fingerprint_config: FingerprintConfig::default(), other_output })
+        Ok(Matcher {
+            index,
+            options,
+            fingerprint_config: FingerprintConfig::default(),
+            other_output,
+        })
     }
 
     /// The index this matcher scores against.
@@ -70,11 +84,19 @@ impl Matcher {
     }
 
     fn slug(&self, class_id: u16) -> Option<&str> {
-        self.index.classes.iter().find(|c| c.info.id == class_id).map(|c| c.info.slug.as_str())
+        self.index
+            .classes
+            .iter()
+            .find(|c| c.info.id == class_id)
+            .map(|c| c.info.slug.as_str())
     }
 
     fn coverage(&self, class_id: u16) -> Coverage {
-        self.index.classes.iter().find(|c| c.info.id == class_id).map_or(Coverage::None, |c| c.coverage)
+        self.index
+            .classes
+            .iter()
+            .find(|c| c.info.id == class_id)
+            .map_or(Coverage::None, |c| c.coverage)
     }
 
     /// Looks up the exact fingerprint of 16 kHz audio, when enabled.
@@ -83,14 +105,19 @@ impl Matcher {
             return None;
         }
         let landmarks = crate::fingerprint::extract_landmarks(samples16k, &self.fingerprint_config);
-        self.index.fingerprints.query(&landmarks, &self.fingerprint_config)
+        self.index
+            .fingerprints
+            .query(&landmarks, &self.fingerprint_config)
     }
 
     /// Scores every covered class from patch embeddings and AudioSet scores; best first.
     pub fn rank(&self, embeddings: &[&[f32]], scores: &[&[f32]]) -> Vec<(u16, f32)> {
         let x = clip_embedding(embeddings, crate::embed::EMBEDDING_DIM);
         let probs = self.index.head.probabilities(&x);
-        let p_other = self.other_output.and_then(|k| probs.get(k).copied()).unwrap_or(1.0);
+        let p_other = self
+            .other_output
+            .and_then(|k| probs.get(k).copied())
+            .unwrap_or(1.0);
         let mut ranked: Vec<(u16, f32)> = self
             .index
             .head
@@ -106,7 +133,12 @@ impl Matcher {
                 if self.coverage(rule.class_id) != Coverage::ZeroShot {
                     continue;
                 }
-                let s = rule.labels.iter().filter_map(|&l| labels.get(l as usize)).copied().fold(0.0f32, f32::max);
+                let s = rule
+                    .labels
+                    .iter()
+                    .filter_map(|&l| labels.get(l as usize))
+                    .copied()
+                    .fold(0.0f32, f32::max);
                 // Zero-shot evidence only counts for the share the head leaves to "other".
                 ranked.push((rule.class_id, s * p_other));
             }
@@ -116,7 +148,12 @@ impl Matcher {
     }
 
     /// The verdict for clip evidence.
-    pub fn decide(&self, embeddings: &[&[f32]], scores: &[&[f32]], hit: Option<FingerprintHit>) -> MatchResult {
+    pub fn decide(
+        &self,
+        embeddings: &[&[f32]],
+        scores: &[&[f32]],
+        hit: Option<FingerprintHit>,
+    ) -> MatchResult {
         let fingerprint = hit.and_then(|h| {
             Some(FingerprintMatch {
                 class: self.slug(h.class_id)?.to_string(),
@@ -126,13 +163,23 @@ impl Matcher {
             })
         });
         if embeddings.is_empty() && fingerprint.is_none() {
-            return MatchResult { verdict: SILENCE.into(), score: 0.0, matches: Vec::new(), fingerprint: None };
+            return MatchResult {
+                verdict: SILENCE.into(),
+                score: 0.0,
+                matches: Vec::new(),
+                fingerprint: None,
+            };
         }
         let ranked = self.rank(embeddings, scores);
         let matches: Vec<ClassScore> = ranked
             .iter()
             .take(self.options.top_k)
-            .filter_map(|&(c, s)| Some(ClassScore { class: self.slug(c)?.to_string(), score: s }))
+            .filter_map(|&(c, s)| {
+                Some(ClassScore {
+                    class: self.slug(c)?.to_string(),
+                    score: s,
+                })
+            })
             .collect();
         let accepted = ranked.first().filter(|&&(c, s)| match self.coverage(c) {
             Coverage::Trained => s >= self.index.head.unknown_threshold,
@@ -141,18 +188,33 @@ impl Matcher {
         });
         let (verdict, score) = match (&fingerprint, accepted) {
             (Some(fp), _) => {
-                let class_score = matches.iter().find(|m| m.class == fp.class).map_or(0.0, |m| m.score);
+                let class_score = matches
+                    .iter()
+                    .find(|m| m.class == fp.class)
+                    .map_or(0.0, |m| m.score);
                 (fp.class.clone(), fp.confidence.max(class_score))
             }
             (None, Some(&(c, s))) => (self.slug(c).unwrap_or(UNKNOWN).to_string(), s),
-            (None, None) => (UNKNOWN.to_string(), 1.0 - ranked.first().map_or(0.0, |r| r.1)),
+            (None, None) => (
+                UNKNOWN.to_string(),
+                1.0 - ranked.first().map_or(0.0, |r| r.1),
+            ),
         };
-        MatchResult { verdict, score, matches, fingerprint }
+        MatchResult {
+            verdict,
+            score,
+            matches,
+            fingerprint,
+        }
     }
 
     /// The verdict for an analysed clip (`samples16k` are used for the fingerprint lookup).
     pub fn match_analysis(&self, analysis: &Analysis, samples16k: &[f32]) -> MatchResult {
-        let hit = if analysis.is_silent() { None } else { self.identify(samples16k) };
+        let hit = if analysis.is_silent() {
+            None
+        } else {
+            self.identify(samples16k)
+        };
         self.decide(&analysis.embeddings(), &analysis.scores(), hit)
     }
 }

@@ -57,7 +57,11 @@ pub struct LiveSession {
 
 impl LiveSession {
     /// Starts a session for audio arriving at `device_rate` Hz.
-    pub fn new(model: Arc<crate::embed::YamNet>, matcher: Arc<Matcher>, device_rate: u32) -> Result<Self, audio::AudioError> {
+    pub fn new(
+        model: Arc<crate::embed::YamNet>,
+        matcher: Arc<Matcher>,
+        device_rate: u32,
+    ) -> Result<Self, audio::AudioError> {
         let resampler = StreamResampler::new(device_rate)?;
         let cfg = FeatureConfig::yamnet();
         Ok(LiveSession {
@@ -66,7 +70,11 @@ impl LiveSession {
             analyzer: Analyzer::new(model),
             matcher,
             display: LogMelExtractor::new(&cfg),
-            display_frames: LogMel { bands: cfg.mel_bands, frames: 0, data: Vec::new() },
+            display_frames: LogMel {
+                bands: cfg.mel_bands,
+                frames: 0,
+                data: Vec::new(),
+            },
             buffer: Vec::new(),
             buffer_start: 0,
             next_window: 0,
@@ -88,7 +96,12 @@ impl LiveSession {
         let ms = clean.iter().map(|v| v * v).sum::<f32>() / clean.len() as f32;
         let db = if ms > 0.0 { 10.0 * ms.log10() } else { -100.0 };
         // Fast attack, slow release, like a VU meter.
-        self.level_db = if db > self.level_db { db } else { 0.9 * self.level_db + 0.1 * db }.max(-100.0);
+        self.level_db = if db > self.level_db {
+            db
+        } else {
+            0.9 * self.level_db + 0.1 * db
+        }
+        .max(-100.0);
         let keep = (self.device_rate / 2) as usize;
         self.recent_raw.extend(clean.iter().copied());
         while self.recent_raw.len() > keep {
@@ -108,7 +121,9 @@ impl LiveSession {
             if self.buffer.len() < local + WINDOW_SAMPLES {
                 break;
             }
-            let window = self.analyzer.analyse_window(&self.buffer[local..local + WINDOW_SAMPLES]);
+            let window = self
+                .analyzer
+                .analyse_window(&self.buffer[local..local + WINDOW_SAMPLES]);
             self.evidence.push_back(window);
             while self.evidence.len() > EVIDENCE_WINDOWS {
                 self.evidence.pop_front();
@@ -140,21 +155,44 @@ impl LiveSession {
     }
 
     fn answer(&self) -> MatchResult {
-        let silent_tail = self.evidence.iter().rev().take_while(|w| w.is_none()).count();
+        let silent_tail = self
+            .evidence
+            .iter()
+            .rev()
+            .take_while(|w| w.is_none())
+            .count();
         if silent_tail >= SILENT_WINDOWS_FOR_SILENCE.min(self.evidence.len()) && silent_tail > 0 {
-            return MatchResult { verdict: SILENCE.into(), score: 0.0, matches: Vec::new(), fingerprint: None };
+            return MatchResult {
+                verdict: SILENCE.into(),
+                score: 0.0,
+                matches: Vec::new(),
+                fingerprint: None,
+            };
         }
-        let embeddings: Vec<&[f32]> = self.evidence.iter().flatten().map(|p| p.embedding.as_slice()).collect();
-        let scores: Vec<&[f32]> = self.evidence.iter().flatten().map(|p| p.scores.as_slice()).collect();
+        let embeddings: Vec<&[f32]> = self
+            .evidence
+            .iter()
+            .flatten()
+            .map(|p| p.embedding.as_slice())
+            .collect();
+        let scores: Vec<&[f32]> = self
+            .evidence
+            .iter()
+            .flatten()
+            .map(|p| p.scores.as_slice())
+            .collect();
         let end = self.next_window - self.buffer_start;
         let start = end.saturating_sub(FINGERPRINT_SAMPLES);
-        let hit = self.matcher.identify(&self.buffer[start..end.min(self.buffer.len())]);
+        let hit = self
+            .matcher
+            .identify(&self.buffer[start..end.min(self.buffer.len())]);
         self.matcher.decide(&embeddings, &scores, hit)
     }
 
     fn trim_buffer(&mut self) {
         // Keep the next window's samples and 5 s of history for fingerprints.
-        let keep_from = (self.next_window.saturating_sub(FINGERPRINT_SAMPLES)).max(self.buffer_start);
+        let keep_from =
+            (self.next_window.saturating_sub(FINGERPRINT_SAMPLES)).max(self.buffer_start);
         let drop = keep_from - self.buffer_start;
         if drop > 4 * TARGET_RATE as usize {
             self.buffer.drain(..drop);

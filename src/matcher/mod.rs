@@ -227,7 +227,13 @@ mod tests {
 
     #[test]
     fn head_rejects_wrong_dimensions() {
-        let head = Head { input_dim: 2, outputs: vec![0, 3], weights: vec![1.0, 0.0, 0.0, 1.0], bias: vec![0.0, 0.0], unknown_threshold: 0.5 };
+        let head = Head {
+            input_dim: 2,
+            outputs: vec![0, 3],
+            weights: vec![1.0, 0.0, 0.0, 1.0],
+            bias: vec![0.0, 0.0],
+            unknown_threshold: 0.5,
+        };
         assert!(head.probabilities(&[1.0]).is_empty());
         let p = head.probabilities(&[0.0, 5.0]);
         assert!(p[1] > 0.99);

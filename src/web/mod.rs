@@ -12,13 +12,18 @@
 use crate::embed::YamNet;
 use crate::features::FeatureConfig;
 use crate::index::Index;
-use crate::matcher::{Analysis, Analyzer, LiveSession, MatchResult, Matcher, MatcherOptions, HOP_SAMPLES, WINDOW_SAMPLES};
+use crate::matcher::{
+    Analysis, Analyzer, LiveSession, MatchResult, Matcher, MatcherOptions, HOP_SAMPLES,
+    WINDOW_SAMPLES,
+};
 use serde::Serialize;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
-    let s = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
+    let s = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
     v.serialize(&s).map_err(|e| JsError::new(&e.to_string()))
 }
 
@@ -69,9 +74,15 @@ impl Sori {
     pub fn new(model_bytes: &[u8], index_bytes: &[u8]) -> Result<Sori, JsError> {
         let model = Arc::new(YamNet::from_bytes(model_bytes).map_err(err)?);
         let index = Index::from_bytes(index_bytes).map_err(err)?;
-        index.check_features(FeatureConfig::yamnet().hash()).map_err(err)?;
+        index
+            .check_features(FeatureConfig::yamnet().hash())
+            .map_err(err)?;
         let matcher = Arc::new(Matcher::new(index, MatcherOptions::default()).map_err(err)?);
-        Ok(Sori { analyzer: Analyzer::new(Arc::clone(&model)), model, matcher })
+        Ok(Sori {
+            analyzer: Analyzer::new(Arc::clone(&model)),
+            model,
+            matcher,
+        })
     }
 
     /// All 76 classes with names, category and coverage.
@@ -98,12 +109,21 @@ impl Sori {
 
     /// `{mime, bytes}` of a class's image, or `undefined`.
     pub fn image(&self, slug: &str) -> JsValue {
-        let Some(img) = self.matcher.index().class_by_slug(slug).and_then(|c| c.image.as_ref()) else {
+        let Some(img) = self
+            .matcher
+            .index()
+            .class_by_slug(slug)
+            .and_then(|c| c.image.as_ref())
+        else {
             return JsValue::UNDEFINED;
         };
         let obj = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&obj, &"mime".into(), &img.mime.as_str().into());
-        let _ = js_sys::Reflect::set(&obj, &"bytes".into(), &js_sys::Uint8Array::from(img.bytes.as_slice()));
+        let _ = js_sys::Reflect::set(
+            &obj,
+            &"bytes".into(),
+            &js_sys::Uint8Array::from(img.bytes.as_slice()),
+        );
         obj.into()
     }
 
@@ -129,7 +149,10 @@ impl Sori {
         Ok(FileScan {
             analyzer: Analyzer::new(Arc::clone(&self.model)),
             matcher: Arc::clone(&self.matcher),
-            analysis: Analysis { window_starts: starts, windows: Vec::new() },
+            analysis: Analysis {
+                window_starts: starts,
+                windows: Vec::new(),
+            },
             samples: s16,
         })
     }
@@ -143,7 +166,14 @@ impl Sori {
 
     /// A live session for audio at `sample_rate` (the AudioContext's rate).
     pub fn listener(&self, sample_rate: u32) -> Result<Listener, JsError> {
-        Ok(Listener { session: LiveSession::new(Arc::clone(&self.model), Arc::clone(&self.matcher), sample_rate).map_err(err)? })
+        Ok(Listener {
+            session: LiveSession::new(
+                Arc::clone(&self.model),
+                Arc::clone(&self.matcher),
+                sample_rate,
+            )
+            .map_err(err)?,
+        })
     }
 }
 
@@ -160,9 +190,13 @@ impl FileScan {
     fn run(&mut self, max_windows: usize) {
         for _ in 0..max_windows {
             let i = self.analysis.windows.len();
-            let Some(&start) = self.analysis.window_starts.get(i) else { break };
+            let Some(&start) = self.analysis.window_starts.get(i) else {
+                break;
+            };
             let end = (start + WINDOW_SAMPLES).min(self.samples.len());
-            let w = self.analyzer.analyse_window(&self.samples[start.min(end)..end]);
+            let w = self
+                .analyzer
+                .analyse_window(&self.samples[start.min(end)..end]);
             self.analysis.windows.push(w);
         }
     }
@@ -175,7 +209,10 @@ impl FileScan {
         self.run(max_windows.max(1));
         let total = self.analysis.window_starts.len().max(1);
         let done = self.analysis.windows.len();
-        to_js(&serde_json_like::Progress { done: done >= total, progress: done as f32 / total as f32 })
+        to_js(&serde_json_like::Progress {
+            done: done >= total,
+            progress: done as f32 / total as f32,
+        })
     }
 
     /// Duration of the file in seconds.
@@ -189,21 +226,40 @@ impl FileScan {
         let overall = self.matcher.match_analysis(&self.analysis, &self.samples);
         let rate = crate::audio::TARGET_RATE as f32;
         let mut timeline: Vec<Segment> = Vec::new();
-        for (w, &start) in self.analysis.windows.iter().zip(&self.analysis.window_starts) {
+        for (w, &start) in self
+            .analysis
+            .windows
+            .iter()
+            .zip(&self.analysis.window_starts)
+        {
             let r = match w {
-                Some(p) => self.matcher.decide(&[p.embedding.as_slice()], &[p.scores.as_slice()], None),
+                Some(p) => {
+                    self.matcher
+                        .decide(&[p.embedding.as_slice()], &[p.scores.as_slice()], None)
+                }
                 None => self.matcher.decide(&[], &[], None),
             };
-            let (s, e) = (start as f32 / rate, ((start + HOP_SAMPLES) as f32 / rate).min(self.duration()));
+            let (s, e) = (
+                start as f32 / rate,
+                ((start + HOP_SAMPLES) as f32 / rate).min(self.duration()),
+            );
             match timeline.last_mut() {
                 Some(last) if last.verdict == r.verdict => {
                     last.end = e;
                     last.score = last.score.max(r.score);
                 }
-                _ => timeline.push(Segment { start: s, end: e, verdict: r.verdict, score: r.score }),
+                _ => timeline.push(Segment {
+                    start: s,
+                    end: e,
+                    verdict: r.verdict,
+                    score: r.score,
+                }),
             }
         }
-        to_js(&ScanResult { overall: &overall, timeline: &timeline })
+        to_js(&ScanResult {
+            overall: &overall,
+            timeline: &timeline,
+        })
     }
 }
 
@@ -232,15 +288,25 @@ impl Listener {
     pub fn poll(&mut self) -> Result<JsValue, JsError> {
         let u = self.session.poll();
         let obj = js_sys::Object::new();
-        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&obj, &k.into(), v).map(|_| ()).map_err(|_| JsError::new("cannot build the poll result"));
+        let set = |k: &str, v: &JsValue| {
+            js_sys::Reflect::set(&obj, &k.into(), v)
+                .map(|_| ())
+                .map_err(|_| JsError::new("cannot build the poll result"))
+        };
         set("level", &u.level_db.into())?;
         set("peakHz", &u.peak_hz.map_or(JsValue::NULL, JsValue::from))?;
-        set("melFrames", &js_sys::Float32Array::from(u.mel_frames.as_slice()))?;
+        set(
+            "melFrames",
+            &js_sys::Float32Array::from(u.mel_frames.as_slice()),
+        )?;
         set("heardSeconds", &u.heard_seconds.into())?;
-        set("result", &match &u.result {
-            Some(r) => to_js(r)?,
-            None => JsValue::NULL,
-        })?;
+        set(
+            "result",
+            &match &u.result {
+                Some(r) => to_js(r)?,
+                None => JsValue::NULL,
+            },
+        )?;
         Ok(obj.into())
     }
 
