@@ -64,12 +64,13 @@ if [[ ! -x .tools/node_modules/.bin/wasm-opt ]] || ! .tools/node_modules/.bin/wa
 fi
 
 if [[ $WITH_TEST == 1 ]]; then
-    # 5. Chromium and its driver from Debian, for wasm-bindgen-test and the end-to-end tests.
-    if ! have chromium || ! have chromedriver; then
-        say "installing Debian chromium + chromium-driver"
+    # 5. From Debian: Chromium and its driver (wasm-bindgen-test, end-to-end tests), sox (turns corpus
+    #    clips into WAVs for the fake microphone) and a Korean font (readable screenshots).
+    if ! have chromium || ! have chromedriver || ! have sox || ! dpkg -s fonts-nanum >/dev/null 2>&1; then
+        say "installing Debian chromium, chromium-driver, sox, fonts-nanum"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq chromium chromium-driver >/dev/null
+        apt-get install -y -qq chromium chromium-driver sox fonts-nanum >/dev/null
     fi
     # 6. playwright-core (never downloads a browser; drives Debian's chromium).
     if [[ ! -d tests/e2e/node_modules/playwright-core ]]; then

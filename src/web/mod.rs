@@ -226,18 +226,30 @@ impl FileScan {
         let overall = self.matcher.match_analysis(&self.analysis, &self.samples);
         let rate = crate::audio::TARGET_RATE as f32;
         let mut timeline: Vec<Segment> = Vec::new();
-        for (w, &start) in self
+        let windows = &self.analysis.windows;
+        for (i, &start) in self
             .analysis
-            .windows
+            .window_starts
             .iter()
-            .zip(&self.analysis.window_starts)
+            .enumerate()
+            .take(windows.len())
         {
-            let r = match w {
-                Some(p) => {
-                    self.matcher
-                        .decide(&[p.embedding.as_slice()], &[p.scores.as_slice()], None)
-                }
-                None => self.matcher.decide(&[], &[], None),
+            // Each window is judged with its neighbours (about 2 s of evidence), as the live answer is.
+            let around = &windows[i.saturating_sub(1)..(i + 2).min(windows.len())];
+            let r = if windows[i].is_none() {
+                self.matcher.decide(&[], &[], None)
+            } else {
+                let emb: Vec<&[f32]> = around
+                    .iter()
+                    .flatten()
+                    .map(|p| p.embedding.as_slice())
+                    .collect();
+                let sc: Vec<&[f32]> = around
+                    .iter()
+                    .flatten()
+                    .map(|p| p.scores.as_slice())
+                    .collect();
+                self.matcher.decide(&emb, &sc, None)
             };
             let (s, e) = (
                 start as f32 / rate,

@@ -172,7 +172,9 @@ export async function pickClips(count, { minSeconds = 0 } = {}) {
     const list = Array.isArray(raw) ? raw : (raw.clips ?? raw.paths ?? []);
     // Accept corpus-relative ("audio/…") or longer paths ("../shared/corpus/audio/…").
     const norm = (p) => (p.includes('audio/') ? p.slice(p.indexOf('audio/')) : p);
-    const held = new Set(list.map((x) => norm(typeof x === 'string' ? x : (x.path ?? ''))));
+    // Held-out clips the native matcher answers rightly (heldout.json's native_verdict): the browser must too.
+    const right = list.filter((x) => typeof x === 'string' || !x.native_verdict || x.native_verdict === x.class);
+    const held = new Set(right.map((x) => norm(typeof x === 'string' ? x : (x.path ?? ''))));
     pool = rows.filter((r) => held.has(r.path));
     console.log(`using ${pool.length} held-out clips from heldout.json`);
   } else console.log('tests/e2e/heldout.json absent: picking any class clips (may include training clips)');
