@@ -208,6 +208,10 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
         build_info: build_info.clone(),
     };
     let mut summary = build_info;
+    summary.push_str(&format!(
+        "\n{}",
+        head_quantisation_cost(&index.head, &evidence)
+    ));
     if !data.unmatched.is_empty() {
         summary.push_str(&format!("\nunmatched folders ({}):", data.unmatched.len()));
         for u in &data.unmatched {
@@ -375,4 +379,36 @@ fn class_images(
         }
     }
     Ok(out)
+}
+
+/// What storing the head in fp16 costs: top-1 changes and the largest probability change over the clean
+/// training clips, f32 head against its fp16-rounded copy.
+fn head_quantisation_cost(head: &Head, evidence: &[ClipEvidence]) -> String {
+    let round = |v: &[f32]| {
+        v.iter()
+            .map(|&w| half::f16::from_f32(w).to_f32())
+            .collect::<Vec<_>>()
+    };
+    let q = Head {
+        weights: round(&head.weights),
+        bias: round(&head.bias),
+        ..head.clone()
+    };
+    let argmax = |p: &[f32]| (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let (mut n, mut changed, mut max_change) = (0usize, 0usize, 0.0f32);
+    for e in evidence
+        .iter()
+        .filter(|e| e.variant == Variant::Clean && !e.embeddings.is_empty())
+    {
+        let x = e.clip_embedding();
+        let (p, pq) = (head.probabilities(&x), q.probabilities(&x));
+        n += 1;
+        changed += (argmax(&p) != argmax(&pq)) as usize;
+        max_change = p
+            .iter()
+            .zip(&pq)
+            .map(|(a, b)| (a - b).abs())
+            .fold(max_change, f32::max);
+    }
+    format!("fp16 head: top-1 changed on {changed} of {n} training clips, largest probability change {max_change:.2e}")
 }

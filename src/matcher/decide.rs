@@ -104,7 +104,8 @@ impl Matcher {
         if !self.options.fingerprints || self.index.fingerprints.entries.is_empty() {
             return None;
         }
-        let landmarks = crate::fingerprint::extract_query_landmarks(samples16k, &self.fingerprint_config);
+        let landmarks =
+            crate::fingerprint::extract_query_landmarks(samples16k, &self.fingerprint_config);
         self.index
             .fingerprints
             .query(&landmarks, &self.fingerprint_config)
