@@ -37,3 +37,25 @@ fn wasm_resampling_keeps_a_tone() {
     let f = sori::features::dominant_frequency(&y, 16_000).expect("a tone");
     assert!((f - 1234.0).abs() < 2.0, "peak at {f} Hz");
 }
+
+const DEFAULT_INDEX: &[u8] = include_bytes!("../assets/default.idx");
+
+#[wasm_bindgen_test]
+fn wasm_loads_the_default_index() {
+    // Loading works in wasm and is quick; the time is printed for the closing notes (not a timing test).
+    let t0 = js_sys::Date::now();
+    let runs = 10;
+    for _ in 0..runs {
+        let index = sori::index::Index::from_bytes(DEFAULT_INDEX)
+            .expect("the committed index loads in wasm");
+        assert_eq!(index.classes.len(), 76);
+    }
+    let ms = (js_sys::Date::now() - t0) / runs as f64;
+    wasm_bindgen_test::console_log!(
+        "default index load in wasm: {ms:.1} ms per load ({} bytes)",
+        DEFAULT_INDEX.len()
+    );
+    let index = sori::index::Index::from_bytes(DEFAULT_INDEX).unwrap();
+    let matcher = sori::matcher::Matcher::new(index, Default::default()).expect("head fits");
+    assert!(matcher.index().fingerprints.entries.len() > 1000);
+}

@@ -7,4 +7,4 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 export WASM_BINDGEN_TEST_TIMEOUT=120
 # webdriver.json (repo root) passes --headless --no-sandbox to Chromium (CI runs as root).
-exec cargo test --release --locked --target wasm32-unknown-unknown --test wasm
+exec cargo test --release --locked --target wasm32-unknown-unknown --test wasm -- --nocapture
