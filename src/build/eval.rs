@@ -91,17 +91,14 @@ pub fn evaluate(matcher: &Matcher, evidence: &[ClipEvidence], condition: &str) -
     let index = matcher.index();
     let slug = |id: u16| {
         index
-            .classes
-            .iter()
-            .find(|c| c.info.id == id)
+            .class_by_id(id)
             .map(|c| c.info.slug.clone())
             .unwrap_or_default()
     };
     let trained = |id: u16| {
         index
-            .classes
-            .iter()
-            .any(|c| c.info.id == id && c.coverage == Coverage::Trained)
+            .class_by_id(id)
+            .is_some_and(|c| c.coverage == Coverage::Trained)
     };
     let mut r = EvalReport {
         condition: condition.to_string(),

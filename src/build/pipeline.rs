@@ -117,8 +117,7 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
     let rules = zero_shot::rules()?;
 
     // Calibrate thresholds on an inner split by recording, then train the shipped head on all training clips.
-    let (fit_items, calib_items) =
-        dataset::split_by_recording(&train, 0.25, opts.seed.wrapping_add(1));
+    let (_, calib_items) = dataset::split_by_recording(&train, 0.25, opts.seed.wrapping_add(1));
     let calib_recs: std::collections::HashSet<&str> =
         calib_items.iter().map(|s| s.recording.as_str()).collect();
     let fit: Vec<&ClipEvidence> = evidence
@@ -129,7 +128,6 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
         .iter()
         .filter(|e| calib_recs.contains(e.recording.as_str()) && e.variant == Variant::Clean)
         .collect();
-    let _ = fit_items;
     let head_fit = train::train_head(&examples(&fit, &label_of), &train::TrainOptions::default());
     let (unknown_threshold, zs_threshold) = calibrate(&head_fit, &rules, &calib, &trained);
     let all: Vec<&ClipEvidence> = evidence.iter().collect();

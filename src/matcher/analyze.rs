@@ -90,15 +90,18 @@ impl Analyzer {
         Some(self.model.embed_patch(logmel.patch(0), &mut self.scratch))
     }
 
+    /// Embeds the window of a clip that starts at sample `start` (cut short at the clip's end).
+    pub fn analyse_at(&mut self, samples16k: &[f32], start: usize) -> Option<PatchEmbedding> {
+        let end = (start + WINDOW_SAMPLES).min(samples16k.len());
+        self.analyse_window(&samples16k[start.min(end)..end])
+    }
+
     /// Embeds every window of a clip.
     pub fn analyse(&mut self, samples16k: &[f32]) -> Analysis {
         let starts = Self::window_starts(samples16k.len());
         let windows = starts
             .iter()
-            .map(|&s| {
-                let end = (s + WINDOW_SAMPLES).min(samples16k.len());
-                self.analyse_window(&samples16k[s.min(end)..end])
-            })
+            .map(|&s| self.analyse_at(samples16k, s))
             .collect();
         Analysis {
             window_starts: starts,

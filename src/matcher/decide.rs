@@ -85,17 +85,13 @@ impl Matcher {
 
     fn slug(&self, class_id: u16) -> Option<&str> {
         self.index
-            .classes
-            .iter()
-            .find(|c| c.info.id == class_id)
+            .class_by_id(class_id)
             .map(|c| c.info.slug.as_str())
     }
 
     fn coverage(&self, class_id: u16) -> Coverage {
         self.index
-            .classes
-            .iter()
-            .find(|c| c.info.id == class_id)
+            .class_by_id(class_id)
             .map_or(Coverage::None, |c| c.coverage)
     }
 

@@ -109,8 +109,8 @@ impl LiveSession {
         }
         let before = self.buffer.len();
         self.resampler.push(&clean, &mut self.buffer);
-        let new = self.buffer[before..].to_vec();
-        self.display.push(&new, &mut self.display_frames);
+        self.display
+            .push(&self.buffer[before..], &mut self.display_frames);
     }
 
     /// Analyses what became complete and reports what changed.

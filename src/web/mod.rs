@@ -14,7 +14,6 @@ use crate::features::FeatureConfig;
 use crate::index::Index;
 use crate::matcher::{
     Analysis, Analyzer, LiveSession, MatchResult, Matcher, MatcherOptions, HOP_SAMPLES,
-    WINDOW_SAMPLES,
 };
 use serde::Serialize;
 use std::sync::Arc;
@@ -193,10 +192,7 @@ impl FileScan {
             let Some(&start) = self.analysis.window_starts.get(i) else {
                 break;
             };
-            let end = (start + WINDOW_SAMPLES).min(self.samples.len());
-            let w = self
-                .analyzer
-                .analyse_window(&self.samples[start.min(end)..end]);
+            let w = self.analyzer.analyse_at(&self.samples, start);
             self.analysis.windows.push(w);
         }
     }
