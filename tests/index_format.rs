@@ -545,3 +545,72 @@ fn fingerprint_section_size() {
     );
     Index::from_bytes(&bytes).unwrap();
 }
+
+/// Sets a section's bytes and recomputes its CRC and the header CRC, as a careless tool would.
+fn patch_section(bytes: &[u8], tag: [u8; 4], patch: impl Fn(&mut [u8])) -> Vec<u8> {
+    let header = format::read_header(bytes).unwrap();
+    let mut out = bytes.to_vec();
+    let (i, s) = header
+        .sections
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.tag == tag)
+        .unwrap();
+    let range = s.offset as usize..(s.offset + s.length) as usize;
+    patch(&mut out[range.clone()]);
+    let entry = 24 + 16 * i;
+    let crc = crc32fast::hash(&out[range]);
+    out[entry + 12..entry + 16].copy_from_slice(&crc.to_le_bytes());
+    let header_len = 24 + 16 * header.sections.len();
+    let crc = crc32fast::hash(&out[..header_len]);
+    out[header_len..header_len + 4].copy_from_slice(&crc.to_le_bytes());
+    out
+}
+
+#[test]
+fn exemplars_not_in_canonical_int8_form_are_rejected() {
+    let bytes = tiny_index().to_bytes();
+    // Unchanged bytes with fresh checksums still read: the patcher itself is sound.
+    assert!(Index::from_bytes(&patch_section(&bytes, format::TAG_EXEMPLARS, |_| {})).is_ok());
+    // EXMP: u32 dim, u32 count, u16 x count class ids, f32 x count scales, int8 vectors.
+    fn count(sec: &[u8]) -> usize {
+        u32::from_le_bytes(sec[4..8].try_into().unwrap()) as usize
+    }
+    fn first_scale(sec: &[u8]) -> usize {
+        8 + 2 * count(sec)
+    }
+    type Patch = Box<dyn Fn(&mut [u8])>;
+    let cases: [(&str, Patch); 3] = [
+        (
+            "scale with more than 16 significant bits",
+            Box::new(move |sec: &mut [u8]| {
+                let at = first_scale(sec);
+                let s = f32::from_le_bytes(sec[at..at + 4].try_into().unwrap());
+                sec[at..at + 4].copy_from_slice(&(s * 1.000_01).to_le_bytes());
+            }),
+        ),
+        (
+            "negative scale",
+            Box::new(move |sec: &mut [u8]| {
+                let at = first_scale(sec);
+                sec[at + 3] |= 0x80;
+            }),
+        ),
+        (
+            "largest value below 127",
+            Box::new(move |sec: &mut [u8]| {
+                let q = first_scale(sec) + 4 * count(sec);
+                for b in &mut sec[q..] {
+                    *b = (*b as i8 / 2) as u8;
+                }
+            }),
+        ),
+    ];
+    for (what, patch) in cases {
+        let bad = patch_section(&bytes, format::TAG_EXEMPLARS, patch);
+        match Index::from_bytes(&bad) {
+            Err(IndexError::Corrupt(m)) => assert!(m.contains("canonical"), "{what}: {m}"),
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+}

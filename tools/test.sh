@@ -34,7 +34,7 @@ stage "native tests" cargo test --release --locked
 stage "wasm tests (headless Chromium)" tools/wasm-test.sh
 stage "site build (trunk build --release)" trunk build --release
 stage "end-to-end tests (headless Chromium)" bash -c 'cd tests/e2e && node --test --test-concurrency=1'
-stage "fuzz the index reader (bounded)" tools/fuzz.sh
+stage "fuzz the index reader (bounded)" tools/fuzz.sh 500000 45
 
 echo
 if ((failed > 0)); then

@@ -34,7 +34,8 @@
 //!
 //! Quantisation: head weights are IEEE fp16 (≈3 significant digits); exemplar vectors are
 //! int8 with a per-vector scale `max|x| / 127`, rounded up to 16 significant bits so that
-//! re-encoding a decoded index gives the same bytes.
+//! re-encoding a decoded index gives the same bytes. The reader rejects exemplar rows that
+//! are not in this canonical form (quantising the decoded row must give back its bytes).
 
 use super::IndexError;
 

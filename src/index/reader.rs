@@ -165,8 +165,19 @@ fn read_exemplars(data: &[u8]) -> Result<Exemplars, IndexError> {
     c.finish()?;
     let mut vectors = Vec::with_capacity(total);
     if dim > 0 {
-        for (row, s) in q.chunks_exact(dim as usize).zip(&scales) {
+        let mut requantised = Vec::with_capacity(dim as usize);
+        for (i, (row, s)) in q.chunks_exact(dim as usize).zip(&scales).enumerate() {
+            let start = vectors.len();
             vectors.extend(row.iter().map(|&b| f32::from(b as i8) * s));
+            // The writer's quantiser is a fixed point on its own output; anything else was not
+            // written by it (and would not survive a re-encoding unchanged).
+            requantised.clear();
+            let again = format::put_int8(&mut requantised, &vectors[start..]);
+            if again.to_bits() != s.to_bits() || requantised != row {
+                return Err(IndexError::Corrupt(format!(
+                    "exemplar {i} is not in canonical int8 form (scale {s:e})"
+                )));
+            }
         }
     }
     Ok(Exemplars {
