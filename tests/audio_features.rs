@@ -379,8 +379,10 @@ fn silence_is_detected_and_left_alone() {
     let l = normalise_loudness(&mut x);
     assert_eq!(l.gain_db, 0.0);
     assert!(x.iter().all(|&v| v == 0.0));
-    let hum = tone(50.0, TARGET_RATE, 1.0, 0.0005); // about -69 dBFS
+    let hum = tone(50.0, TARGET_RATE, 1.0, 0.0002); // about -77 dBFS RMS, under the -70 gate
     assert!(is_silent(&hum));
+    let quiet_hum = tone(50.0, TARGET_RATE, 1.0, 0.0005); // about -69 dBFS: quiet, not silent
+    assert!(!is_silent(&quiet_hum));
     let speech_level = tone(500.0, TARGET_RATE, 1.0, 0.05);
     assert!(!is_silent(&speech_level));
 }

@@ -10,7 +10,7 @@
 //! 2. A block is *active* when its RMS is at least [`SILENCE_DB`] (absolute gate) and within
 //!    [`RELATIVE_GATE_DB`] of the loudest block (relative gate, so pauses in a sound do not
 //!    pull its level down). Both gates scale with the signal, except the absolute one, which
-//!    only matters for windows whose loudest block is below -40 dBFS.
+//!    only matters for windows whose loudest block is below -50 dBFS.
 //! 3. The gain brings the active RMS to the target, but never above [`MAX_GAIN_DB`] and never
 //!    so high that the peak would exceed [`PEAK_LIMIT`]. Quiet input is boosted and loud input
 //!    attenuated.
@@ -20,14 +20,14 @@
 /// Level the active part of a window is brought to: -20 dBFS RMS.
 pub const TARGET_RMS_DB: f32 = -20.0;
 
-/// Largest boost [`normalise_loudness`] applies: +30 dB.
-pub const MAX_GAIN_DB: f32 = 30.0;
+/// Largest boost [`normalise_loudness`] applies: +50 dB.
+pub const MAX_GAIN_DB: f32 = 50.0;
 
 /// Highest absolute sample value after normalisation: 0.99.
 pub const PEAK_LIMIT: f32 = 0.99;
 
-/// Blocks quieter than this (RMS, dBFS) are silence: -60 dBFS.
-pub const SILENCE_DB: f32 = -60.0;
+/// Blocks quieter than this (RMS, dBFS) are silence: -70 dBFS.
+pub const SILENCE_DB: f32 = -70.0;
 
 /// Blocks more than this many dB below the loudest block are not active: 20 dB.
 pub const RELATIVE_GATE_DB: f32 = 20.0;
@@ -63,7 +63,7 @@ fn block_powers(samples: &[f32]) -> impl Iterator<Item = (f64, usize)> + '_ {
     })
 }
 
-/// True when no [`LOUDNESS_BLOCK`]-sample block of `samples` reaches [`SILENCE_DB`] (-60 dBFS
+/// True when no [`LOUDNESS_BLOCK`]-sample block of `samples` reaches [`SILENCE_DB`] (-70 dBFS
 /// RMS), i.e. nothing in the window is audible. Empty input is silent. Non-finite samples
 /// count as loud (sanitise first).
 pub fn is_silent(samples: &[f32]) -> bool {
@@ -76,7 +76,7 @@ pub fn is_silent(samples: &[f32]) -> bool {
 ///
 /// Silence (no block at or above [`SILENCE_DB`]) is left as it is, with `gain_db == 0`.
 /// After the call no sample exceeds [`PEAK_LIMIT`] in absolute value unless the input was
-/// silent. Because every gate is relative to the signal (above -40 dBFS), the same sound at
+/// silent. Because every gate is relative to the signal (above -50 dBFS), the same sound at
 /// different levels comes out the same.
 pub fn normalise_loudness(samples: &mut [f32]) -> Loudness {
     let peak = samples
@@ -142,14 +142,27 @@ mod tests {
 
     #[test]
     fn limits_gain_and_peak() {
-        let mut x = tone(1e-4, 16_000); // -83 dBFS: silence, untouched
+        let mut x = tone(1e-5, 16_000); // -103 dBFS: silence, untouched
         let before = x.clone();
         assert_eq!(normalise_loudness(&mut x).gain_db, 0.0);
         assert_eq!(x, before);
         assert!(is_silent(&x));
 
-        let mut y = tone(0.002, 16_000); // -57 dBFS: needs 37 dB, gets 30
-        assert_eq!(normalise_loudness(&mut y).gain_db, MAX_GAIN_DB);
+        let mut y = tone(0.0002, 16_000); // -77 dBFS: under the -70 dBFS gate
+        assert!(is_silent(&y));
+        y[..LOUDNESS_BLOCK].iter_mut().for_each(|v| *v *= 4.0); // one block at -65 dBFS
+        assert!(!is_silent(&y));
+        // Only the block above the absolute gate is active: it is brought to the target, and no
+        // gain can exceed MAX_GAIN_DB because active blocks are at least SILENCE_DB loud.
+        let l = normalise_loudness(&mut y);
+        assert!(
+            (l.gain_db - (TARGET_RMS_DB - l.rms_db)).abs() < 1e-3,
+            "{l:?}"
+        );
+        assert!(
+            (l.rms_db + 65.0).abs() < 0.2 && l.gain_db <= MAX_GAIN_DB,
+            "{l:?}"
+        );
 
         // A spiky signal: a click on a quiet bed is limited by its peak.
         let mut z = tone(0.01, 16_000);

@@ -58,7 +58,7 @@ mod cli {
             #[arg(long, default_value_t = 7)]
             seed: u64,
             /// Augmented copies of each class clip used in training.
-            #[arg(long, default_value_t = 2)]
+            #[arg(long, default_value_t = 4)]
             augmentations: usize,
             /// Worker threads (default: all cores).
             #[arg(long)]

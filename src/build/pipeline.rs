@@ -9,7 +9,7 @@ use crate::matcher::{clip_embedding, Coverage, Exemplars, Head};
 use anyhow::{Context, Result};
 use dataset::{Dataset, Role, SoundItem};
 use evidence::{ClipEvidence, Variant};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,8 +19,15 @@ pub const MODEL_ID: &str = "yamnet-int8-v1";
 pub const MIN_TRAINING_CLIPS: usize = 8;
 /// Exemplars kept per trained class.
 pub const EXEMPLARS_PER_CLASS: usize = 8;
-/// Highest share of `other` clips the calibrated threshold lets through.
-pub const MAX_FALSE_ACCEPT: f32 = 0.04;
+/// Highest share of `other` clips the calibrated thresholds let through (as a trained or a
+/// zero-shot class together).
+pub const MAX_FALSE_ACCEPT: f32 = 0.05;
+/// Highest share of the calibration clips answered with a zero-shot class.
+pub const ZERO_SHOT_FALSE_ACCEPT: f32 = 0.01;
+/// Most augmented copies of an `other` or `near` clip (one noisy, one through a phone).
+pub const OTHER_AUGMENTATIONS: usize = 2;
+/// Folds (by recording) of the out-of-fold scores the thresholds are calibrated on.
+pub const CALIBRATION_FOLDS: usize = 4;
 
 /// What `sori build` does.
 #[derive(Debug, Clone)]
@@ -35,10 +42,12 @@ pub struct BuildOptions {
     pub holdout: f32,
     /// Seed of the split by recording. Default: `7`.
     pub seed: u64,
-    /// Augmented copies per `class` clip (noise, phone + room). Default: `2`.
+    /// Augmented copies per `class` clip (noise, phone + room). Default: `4` (two noisy, two through a phone).
     pub augmentations: usize,
     /// Worker threads. Default: available parallelism.
     pub threads: usize,
+    /// Hyper-parameters of the classifier head. Default: [`train::TrainOptions::default`].
+    pub train: train::TrainOptions,
 }
 
 impl BuildOptions {
@@ -50,8 +59,9 @@ impl BuildOptions {
             model: PathBuf::from(crate::embed::DEFAULT_MODEL_PATH),
             holdout: 0.2,
             seed: 7,
-            augmentations: 2,
+            augmentations: 4,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            train: train::TrainOptions::default(),
         }
     }
 }
@@ -80,17 +90,33 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
         .with_context(|| format!("reading {}", opts.input.display()))?;
     let model = load_model(&opts.model)?;
     let (train, test) = split(&data, opts.holdout, opts.seed);
-    let variants = |item: &SoundItem| -> Vec<Variant> {
-        let mut v = vec![Variant::Clean];
-        let n = if item.role == Role::Class {
-            opts.augmentations
-        } else {
-            opts.augmentations.min(1)
-        };
-        v.extend((0..n).map(Variant::Augmented));
-        v
-    };
+    let variants = |item: &SoundItem| training_variants(opts, item);
     let evidence = evidence::collect(&model, &train, &variants, opts.threads, true, progress)?;
+    index_from_evidence(opts, &data, &train, test.len(), &evidence)
+}
+
+/// The clip variants training analyses: the clean clip, plus [`BuildOptions::augmentations`] augmented
+/// copies of `class` clips and at most [`OTHER_AUGMENTATIONS`] of `other` and `near` clips.
+pub fn training_variants(opts: &BuildOptions, item: &SoundItem) -> Vec<Variant> {
+    let mut v = vec![Variant::Clean];
+    let n = if item.role == Role::Class {
+        opts.augmentations
+    } else {
+        opts.augmentations.min(OTHER_AUGMENTATIONS)
+    };
+    v.extend((0..n).map(Variant::Augmented));
+    v
+}
+
+/// The second half of [`build_index`]: training evidence (of `train`, analysed with
+/// [`training_variants`] and landmarks) -> head, thresholds, fingerprints, exemplars, images -> index.
+pub fn index_from_evidence(
+    opts: &BuildOptions,
+    data: &Dataset,
+    train: &[SoundItem],
+    held_out: usize,
+    evidence: &[ClipEvidence],
+) -> Result<(Index, String)> {
     let failed: Vec<String> = evidence.iter().filter_map(|e| e.error.clone()).collect();
 
     // Coverage: trained where there are enough training clips.
@@ -116,22 +142,24 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
     };
     let rules = zero_shot::rules()?;
 
-    // Calibrate thresholds on an inner split by recording, then train the shipped head on all training clips.
-    let (_, calib_items) = dataset::split_by_recording(&train, 0.25, opts.seed.wrapping_add(1));
-    let calib_recs: std::collections::HashSet<&str> =
-        calib_items.iter().map(|s| s.recording.as_str()).collect();
-    let fit: Vec<&ClipEvidence> = evidence
-        .iter()
-        .filter(|e| !calib_recs.contains(e.recording.as_str()))
-        .collect();
-    let calib: Vec<&ClipEvidence> = evidence
-        .iter()
-        .filter(|e| calib_recs.contains(e.recording.as_str()) && e.variant == Variant::Clean)
-        .collect();
-    let head_fit = train::train_head(&examples(&fit, &label_of), &train::TrainOptions::default());
-    let (unknown_threshold, zs_threshold) = calibrate(&head_fit, &rules, &calib, &trained);
+    // Calibrate thresholds out of fold: for each fold of recordings, a head trained without them
+    // scores their clean clips. Then the shipped head is trained on all training clips.
+    let mut calibration = Vec::new();
+    for fold in folds_by_recording(train, CALIBRATION_FOLDS, opts.seed.wrapping_add(1)) {
+        let fit: Vec<&ClipEvidence> = evidence
+            .iter()
+            .filter(|e| !fold.contains(e.recording.as_str()))
+            .collect();
+        let head = train::train_head(&examples(&fit, &label_of), &opts.train);
+        let held: Vec<&ClipEvidence> = evidence
+            .iter()
+            .filter(|e| fold.contains(e.recording.as_str()) && e.variant == Variant::Clean)
+            .collect();
+        calibration.extend(calibration_scores(&head, &rules, &held, &trained));
+    }
+    let (unknown_threshold, zs_threshold) = calibrate(&calibration);
     let all: Vec<&ClipEvidence> = evidence.iter().collect();
-    let mut head = train::train_head(&examples(&all, &label_of), &train::TrainOptions::default());
+    let mut head = train::train_head(&examples(&all, &label_of), &opts.train);
     head.unknown_threshold = unknown_threshold;
 
     // Fingerprints of the training recordings of covered classes.
@@ -146,8 +174,8 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
     }
     fingerprints.finish();
 
-    let exemplars = pick_exemplars(&evidence, &trained);
-    let images = class_images(&data, opts.images.as_deref())?;
+    let exemplars = pick_exemplars(evidence, &trained);
+    let images = class_images(data, opts.images.as_deref())?;
     let taxonomy = crate::taxonomy::classes();
     let zs_classes: Vec<u16> = rules.iter().map(|r| r.class_id).collect();
     let classes: Vec<IndexClass> = taxonomy
@@ -186,7 +214,7 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
         opts.input.file_name().map_or_else(|| opts.input.display().to_string(), |n| n.to_string_lossy().into_owned()),
         data.sounds.len(),
         train.len(),
-        test.len(),
+        held_out,
         opts.holdout,
         opts.seed,
         opts.augmentations,
@@ -208,7 +236,7 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
     let mut summary = build_info;
     summary.push_str(&format!(
         "\n{}",
-        head_quantisation_cost(&index.head, &evidence)
+        head_quantisation_cost(&index.head, evidence)
     ));
     if !data.unmatched.is_empty() {
         summary.push_str(&format!("\nunmatched folders ({}):", data.unmatched.len()));
@@ -236,49 +264,91 @@ fn examples(
         .collect()
 }
 
-/// Thresholds from held-out calibration clips: the unknown threshold keeps false accepts of `other`
-/// clips at or under [`MAX_FALSE_ACCEPT`]; the zero-shot threshold keeps zero-shot answers on `other` and
-/// trained-class clips at or under 2%.
-fn calibrate(
+/// Splits `items` into `k` folds by recording (each fold the held-out share of what the previous
+/// folds left, so classes spread over the folds); returns each fold's recording ids.
+fn folds_by_recording(items: &[SoundItem], k: usize, seed: u64) -> Vec<HashSet<String>> {
+    let mut rest = items.to_vec();
+    let mut folds = Vec::with_capacity(k);
+    for i in 0..k {
+        let (keep, out) = if i + 1 == k {
+            (Vec::new(), std::mem::take(&mut rest))
+        } else {
+            dataset::split_by_recording(&rest, 1.0 / (k - i) as f32, seed.wrapping_add(i as u64))
+        };
+        folds.push(out.into_iter().map(|s| s.recording).collect());
+        rest = keep;
+    }
+    folds
+}
+
+/// What calibration needs from one held-out clip.
+struct CalibrationScore {
+    role: Role,
+    /// Probability of the most likely trained class.
+    best_trained: f32,
+    /// Score of the most likely zero-shot class (see [`crate::matcher::zero_shot_score`]).
+    best_zero_shot: f32,
+}
+
+/// Scores held-out clean clips with a head that did not see them.
+fn calibration_scores(
     head: &Head,
     rules: &[crate::matcher::ZeroShotRule],
-    calib: &[&ClipEvidence],
+    held: &[&ClipEvidence],
     trained: &[u16],
-) -> (f32, f32) {
-    let mut negatives = Vec::new();
-    let mut zs_scores = Vec::new();
-    for e in calib.iter().filter(|e| !e.embeddings.is_empty()) {
-        let x = e.clip_embedding();
-        let p = head.probabilities(&x);
-        let best_trained = head
-            .outputs
-            .iter()
-            .zip(&p)
-            .filter(|(&c, _)| c != 0)
-            .map(|(_, &v)| v)
-            .fold(0.0f32, f32::max);
-        let p_other = head
-            .outputs
-            .iter()
-            .position(|&c| c == 0)
-            .map_or(1.0, |k| p[k]);
-        if e.role == Role::Other {
-            negatives.push(best_trained);
-        }
-        if e.role != Role::Near {
+) -> Vec<CalibrationScore> {
+    held.iter()
+        .filter(|e| !e.embeddings.is_empty())
+        .map(|e| {
+            let p = head.probabilities(&e.clip_embedding());
+            let best_trained = head
+                .outputs
+                .iter()
+                .zip(&p)
+                .filter(|(&c, _)| c != 0)
+                .map(|(_, &v)| v)
+                .fold(0.0f32, f32::max);
+            let p_other = head
+                .outputs
+                .iter()
+                .position(|&c| c == 0)
+                .map_or(1.0, |k| p[k]);
             let labels =
                 crate::matcher::clip_label_scores(&e.score_refs(), crate::embed::NUM_AUDIOSET);
-            let best_zs = rules
+            let best_label = rules
                 .iter()
                 .filter(|r| !trained.contains(&r.class_id))
                 .flat_map(|r| r.labels.iter().map(|&l| labels[l as usize]))
                 .fold(0.0f32, f32::max);
-            zs_scores.push(best_zs * p_other);
-        }
-    }
+            CalibrationScore {
+                role: e.role,
+                best_trained,
+                best_zero_shot: crate::matcher::zero_shot_score(best_label, p_other),
+            }
+        })
+        .collect()
+}
+
+/// Thresholds from out-of-fold scores, sharing one false-accept budget: the zero-shot threshold lets
+/// at most [`ZERO_SHOT_FALSE_ACCEPT`] of `other` and trained-class clips be answered with a zero-shot
+/// class; the unknown threshold then lets through what is left of [`MAX_FALSE_ACCEPT`] on `other` clips.
+fn calibrate(scores: &[CalibrationScore]) -> (f32, f32) {
+    let zero_shot = scores
+        .iter()
+        .filter(|s| s.role != Role::Near)
+        .map(|s| s.best_zero_shot)
+        .collect();
+    let zs_threshold = train::calibrate_threshold(zero_shot, ZERO_SHOT_FALSE_ACCEPT, 0.3);
+    let others: Vec<&CalibrationScore> = scores.iter().filter(|s| s.role == Role::Other).collect();
+    let zs_accepts = others
+        .iter()
+        .filter(|s| s.best_zero_shot >= zs_threshold)
+        .count();
+    let budget = MAX_FALSE_ACCEPT - zs_accepts as f32 / others.len().max(1) as f32;
+    let negatives = others.iter().map(|s| s.best_trained).collect();
     (
-        train::calibrate_threshold(negatives, MAX_FALSE_ACCEPT, 0.3),
-        train::calibrate_threshold(zs_scores, 0.02, 0.3),
+        train::calibrate_threshold(negatives, budget.max(0.0), 0.3),
+        zs_threshold,
     )
 }
 
@@ -409,4 +479,32 @@ fn head_quantisation_cost(head: &Head, evidence: &[ClipEvidence]) -> String {
             .fold(max_change, f32::max);
     }
     format!("fp16 head: top-1 changed on {changed} of {n} training clips, largest probability change {max_change:.2e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibration_folds_partition_the_recordings() {
+        let items: Vec<SoundItem> = (0..60)
+            .map(|i| SoundItem {
+                path: PathBuf::from(format!("clip{i}.ogg")),
+                class_id: (i % 3 != 0).then_some(1 + (i % 5) as u16),
+                role: if i % 3 == 0 { Role::Other } else { Role::Class },
+                recording: format!("rec{}", i / 2),
+                credit: String::new(),
+            })
+            .collect();
+        let folds = folds_by_recording(&items, CALIBRATION_FOLDS, 8);
+        assert_eq!(folds.len(), CALIBRATION_FOLDS);
+        let mut seen = HashSet::new();
+        for fold in &folds {
+            assert!(!fold.is_empty(), "{folds:?}");
+            for r in fold {
+                assert!(seen.insert(r.clone()), "{r} is in two folds");
+            }
+        }
+        assert_eq!(seen.len(), 30, "every recording is in a fold");
+    }
 }

@@ -137,7 +137,7 @@ impl Matcher {
                     .copied()
                     .fold(0.0f32, f32::max);
                 // Zero-shot evidence only counts for the share the head leaves to "other".
-                ranked.push((rule.class_id, s * p_other));
+                ranked.push((rule.class_id, super::zero_shot_score(s, p_other)));
             }
         }
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

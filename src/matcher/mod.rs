@@ -139,6 +139,13 @@ pub fn clip_embedding(patches: &[&[f32]], dim: usize) -> Vec<f32> {
     out
 }
 
+/// A zero-shot class's score: its AudioSet evidence `label_score`, counted only for the share of
+/// probability the trained head leaves to "other" (`p_other`), squared so that zero-shot guesses
+/// stay below trained classes the head is unsure about.
+pub fn zero_shot_score(label_score: f32, p_other: f32) -> f32 {
+    label_score * p_other * p_other
+}
+
 /// Per-label clip score from per-patch AudioSet scores: the mean of the two highest patch scores
 /// (robust to one spurious patch, still sensitive to short events).
 pub fn clip_label_scores(patches: &[&[f32]], labels: usize) -> Vec<f32> {
