@@ -30,6 +30,16 @@ fn err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// YAMNet's log-mel front end alone (for benchmarks and diagnostics): mono 16 kHz `samples` ->
+/// flat frames, 64 values per frame (`data[t * 64 + band]`), `1 + (len - 400) / 160` frames, no
+/// padding; empty when shorter than 400 samples. See [`crate::features`].
+#[wasm_bindgen(js_name = logMel)]
+pub fn log_mel(samples: &[f32]) -> Vec<f32> {
+    crate::features::LogMelExtractor::new(&FeatureConfig::yamnet())
+        .compute(samples)
+        .data
+}
+
 /// A loaded model and index.
 #[wasm_bindgen]
 pub struct Sori {
