@@ -20,7 +20,7 @@ fn shared() -> Option<std::path::PathBuf> {
 fn default_index_loads_with_all_classes_and_images() {
     let index = Index::from_bytes(DEFAULT_INDEX).expect("the committed index loads");
     index
-        .check_features(sori::features::FeatureConfig::yamnet().hash())
+        .check_features(sori::matcher::analysis_hash())
         .expect("built with the shipped features");
     assert_eq!(index.classes.len(), 76);
     assert!(

@@ -148,7 +148,7 @@ mod cli {
         };
         let index = Index::from_bytes(&bytes).with_context(|| format!("loading {what}"))?;
         index
-            .check_features(sori::features::FeatureConfig::yamnet().hash())
+            .check_features(sori::matcher::analysis_hash())
             .with_context(|| format!("loading {what}"))?;
         Ok(index)
     }

@@ -224,7 +224,7 @@ pub fn index_from_evidence(
         failed.len()
     );
     let index = Index {
-        feature_hash: crate::features::FeatureConfig::yamnet().hash(),
+        feature_hash: crate::matcher::analysis_hash(),
         model_id: MODEL_ID.to_string(),
         classes,
         head,

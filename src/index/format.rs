@@ -10,7 +10,7 @@
 //! |---------------|-----------|--------------------------------------------------------------|
 //! | 0             | 8         | magic `SORIIDX\0`                                            |
 //! | 8             | 4         | format version, u32 (= [`FORMAT_VERSION`])                   |
-//! | 12            | 8         | feature-config hash, u64 (see `Index::check_features`)       |
+//! | 12            | 8         | analysis hash, u64 (`matcher::analysis_hash`, checked by `Index::check_features`) |
 //! | 20            | 4         | section count `n`, u32 (1..=[`MAX_SECTIONS`])                |
 //! | 24            | 16 × n    | directory: tag `[u8; 4]`, offset u32, length u32, CRC-32 u32 |
 //! | 24 + 16n      | 4         | CRC-32 of bytes `0 .. 24 + 16n` (the header)                 |

@@ -37,7 +37,7 @@ pub fn inspect_report(index: &Index, raw: &[u8]) -> String {
     match format::read_header(raw) {
         Ok(h) => {
             let _ = writeln!(r, "format version  {}", h.version);
-            let _ = writeln!(r, "feature hash    {:#018x}", h.feature_hash);
+            let _ = writeln!(r, "analysis hash   {:#018x}", h.feature_hash);
             let _ = writeln!(r, "model id        {}", index.model_id);
             let _ = writeln!(r, "\nsection         bytes      gzip");
             let header_len = h.sections.first().map_or(raw.len(), |s| s.offset as usize);
@@ -58,7 +58,7 @@ pub fn inspect_report(index: &Index, raw: &[u8]) -> String {
         }
         Err(e) => {
             let _ = writeln!(r, "raw bytes do not parse: {e}");
-            let _ = writeln!(r, "feature hash    {:#018x}", index.feature_hash);
+            let _ = writeln!(r, "analysis hash   {:#018x}", index.feature_hash);
             let _ = writeln!(r, "model id        {}", index.model_id);
         }
     }

@@ -35,12 +35,12 @@ pub enum IndexError {
         /// Version this build reads.
         expected: u32,
     },
-    /// Built for a different audio front end than the one running.
-    #[error("index was built with feature config {found:#018x} but this build computes {expected:#018x}: rebuild the index")]
+    /// Built for a different audio front end (log-mel or fingerprint settings) than the one running.
+    #[error("index was built with analysis settings {found:#018x} (log-mel and fingerprint configs) but this build uses {expected:#018x}: rebuild the index with this version of sori")]
     FeatureMismatch {
         /// Hash stored in the index.
         found: u64,
-        /// Hash of the running front end.
+        /// Hash of the running build ([`crate::matcher::analysis_hash`]).
         expected: u64,
     },
     /// The file ends inside a section (an incomplete download or copy).
@@ -89,7 +89,8 @@ pub struct IndexClass {
 /// A whole index, as plain data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Index {
-    /// `FeatureConfig::yamnet().hash()` of the front end the index was built with.
+    /// [`crate::matcher::analysis_hash`] of the build that wrote the index (log-mel front end and
+    /// fingerprint settings).
     pub feature_hash: u64,
     /// Which embedding model the head expects, e.g. `yamnet-int8-v1`.
     pub model_id: String,

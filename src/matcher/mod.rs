@@ -18,6 +18,23 @@ pub use analyze::{Analysis, Analyzer, HOP_SAMPLES, WINDOW_SAMPLES};
 pub use decide::{Matcher, MatcherOptions};
 pub use live::{LiveSession, LiveUpdate};
 
+/// The analysis hash an index must carry (`Index::feature_hash`) to be matched by this build: the
+/// log-mel front end's config hash with the fingerprint settings' key folded in, so an index whose
+/// embeddings *or* reference hashes were made with other settings is refused at load
+/// (`Index::check_features`) instead of silently never matching.
+pub fn analysis_hash() -> u64 {
+    fold_fingerprint_key(
+        crate::features::FeatureConfig::yamnet().hash(),
+        crate::fingerprint::FingerprintConfig::default().hash_key(),
+    )
+}
+
+/// Folds a fingerprint config key into a feature hash; distinct keys give distinct results.
+fn fold_fingerprint_key(feature_hash: u64, fingerprint_key: u32) -> u64 {
+    // Multiplying by an odd constant is a bijection on u64, so the fold is injective in the key.
+    feature_hash ^ u64::from(fingerprint_key).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 /// What the index can do for a class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Coverage {
@@ -214,6 +231,21 @@ pub const UNKNOWN: &str = "unknown";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn analysis_hash_changes_with_either_config() {
+        let f = crate::features::FeatureConfig::yamnet().hash();
+        let k = crate::fingerprint::FingerprintConfig::default().hash_key();
+        assert_eq!(analysis_hash(), fold_fingerprint_key(f, k));
+        assert_ne!(analysis_hash(), f, "the fingerprint key is folded in");
+        assert_ne!(fold_fingerprint_key(f, k ^ 1), analysis_hash());
+        assert_ne!(fold_fingerprint_key(f ^ 1, k), analysis_hash());
+        let other = crate::fingerprint::FingerprintConfig {
+            max_freq_hz: 4000.0,
+            ..Default::default()
+        };
+        assert_ne!(other.hash_key(), k);
+    }
 
     #[test]
     fn clip_embedding_is_mean_then_max() {

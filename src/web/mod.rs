@@ -84,7 +84,7 @@ impl Sori {
         let model = Arc::new(YamNet::from_bytes(model_bytes).map_err(err)?);
         let index = Index::from_bytes(index_bytes).map_err(err)?;
         index
-            .check_features(FeatureConfig::yamnet().hash())
+            .check_features(crate::matcher::analysis_hash())
             .map_err(err)?;
         let matcher = Arc::new(Matcher::new(index, MatcherOptions::default()).map_err(err)?);
         Ok(Sori {
