@@ -118,7 +118,7 @@ pub fn evaluate(matcher: &Matcher, evidence: &[ClipEvidence], condition: &str) -
         let emb = e.embedding_refs();
         let scores = e.score_refs();
         let ranked = matcher.rank(&emb, &scores);
-        let result = matcher.decide(&emb, &scores, None);
+        let result = matcher.decide_ranked(&ranked, emb.is_empty(), None);
         let truth_slug = truth.map_or_else(|| "other".to_string(), slug);
         *r.confusion
             .entry(truth_slug.clone())

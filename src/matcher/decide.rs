@@ -151,6 +151,30 @@ impl Matcher {
         scores: &[&[f32]],
         hit: Option<FingerprintHit>,
     ) -> MatchResult {
+        let silent = embeddings.is_empty();
+        if silent && hit.is_none() {
+            return Self::silence();
+        }
+        self.decide_ranked(&self.rank(embeddings, scores), silent, hit)
+    }
+
+    fn silence() -> MatchResult {
+        MatchResult {
+            verdict: SILENCE.into(),
+            score: 0.0,
+            matches: Vec::new(),
+            fingerprint: None,
+        }
+    }
+
+    /// [`Matcher::decide`] for a ranking already computed with [`Matcher::rank`] (`silent`: the clip
+    /// had no non-silent window), so a caller that needs both does not rank twice.
+    pub fn decide_ranked(
+        &self,
+        ranked: &[(u16, f32)],
+        silent: bool,
+        hit: Option<FingerprintHit>,
+    ) -> MatchResult {
         let fingerprint = hit.and_then(|h| {
             Some(FingerprintMatch {
                 class: self.slug(h.class_id)?.to_string(),
@@ -159,15 +183,9 @@ impl Matcher {
                 confidence: h.confidence,
             })
         });
-        if embeddings.is_empty() && fingerprint.is_none() {
-            return MatchResult {
-                verdict: SILENCE.into(),
-                score: 0.0,
-                matches: Vec::new(),
-                fingerprint: None,
-            };
+        if silent && fingerprint.is_none() {
+            return Self::silence();
         }
-        let ranked = self.rank(embeddings, scores);
         let matches: Vec<ClassScore> = ranked
             .iter()
             .take(self.options.top_k)
