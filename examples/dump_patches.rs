@@ -4,10 +4,8 @@
 //! (per non-silent window: 96 x 64 log-mel values, frames x bands, little-endian f32), with the same
 //! split, augmentations, windowing and loudness normalisation as `sori build`.
 
-use sori::audio;
 use sori::build::{dataset, evidence};
-use sori::features::{FeatureConfig, LogMelExtractor};
-use sori::matcher::{Analyzer, WINDOW_SAMPLES};
+use sori::matcher::Analyzer;
 use std::io::Write;
 
 fn main() -> anyhow::Result<()> {
@@ -31,23 +29,22 @@ fn main() -> anyhow::Result<()> {
     let out = std::path::PathBuf::from(out);
     std::fs::create_dir_all(&out)?;
     let data = dataset::discover(std::path::Path::new(input)).map_err(anyhow::Error::msg)?;
-    let (train, test) = sori::build::split(&data, 0.2, 7);
+    let opts = sori::build::BuildOptions {
+        augmentations: aug,
+        ..sori::build::BuildOptions::new(input.into())
+    };
+    let (train, test) = sori::build::split(&data, opts.holdout, opts.seed);
     let mut meta = std::fs::File::create(out.join("meta.tsv"))?;
     let mut bin = std::io::BufWriter::new(std::fs::File::create(out.join("patches.f32"))?);
     writeln!(
         meta,
         "name\trecording\tclass\trole\tvariant\tsplit\twindows"
     )?;
-    let mut extractor = LogMelExtractor::new(&FeatureConfig::yamnet());
-    let mut window = vec![0.0f32; WINDOW_SAMPLES];
+    let mut analyzer = Analyzer::new(sori::build::load_model(&opts.model)?);
     let splits = if condition.is_some() {
         vec![("test", &test, 0)]
     } else {
         vec![("train", &train, aug), ("test", &test, 0)]
-    };
-    let opts = sori::build::BuildOptions {
-        augmentations: aug,
-        ..sori::build::BuildOptions::new(input.into())
     };
     for (split, items, aug) in splits {
         for (k, item) in items.iter().enumerate() {
@@ -80,20 +77,13 @@ fn main() -> anyhow::Result<()> {
                 };
                 let mut count = 0;
                 for start in Analyzer::window_starts(audio.len()) {
-                    let end = (start + WINDOW_SAMPLES).min(audio.len());
-                    let n = end.saturating_sub(start);
-                    window[..n].copy_from_slice(&audio[start.min(end)..end]);
-                    window[n..].iter_mut().for_each(|x| *x = 0.0);
-                    audio::sanitize(&mut window);
-                    if audio::is_silent(&window[..n.max(1)]) {
-                        continue;
+                    if let Some(logmel) = analyzer.window_logmel(Analyzer::window_at(&audio, start))
+                    {
+                        for x in logmel.patch(0) {
+                            bin.write_all(&x.to_le_bytes())?;
+                        }
+                        count += 1;
                     }
-                    audio::normalise_loudness(&mut window);
-                    let logmel = extractor.compute(&window);
-                    for x in logmel.patch(0) {
-                        bin.write_all(&x.to_le_bytes())?;
-                    }
-                    count += 1;
                 }
                 writeln!(
                     meta,
@@ -105,6 +95,5 @@ fn main() -> anyhow::Result<()> {
             }
         }
     }
-    eprintln!();
     Ok(())
 }

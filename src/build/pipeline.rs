@@ -318,7 +318,7 @@ fn calibration_scores(
             let best_label = rules
                 .iter()
                 .filter(|r| !trained.contains(&r.class_id))
-                .flat_map(|r| r.labels.iter().map(|&l| labels[l as usize]))
+                .map(|r| r.evidence(&labels))
                 .fold(0.0f32, f32::max);
             CalibrationScore {
                 role: e.role,

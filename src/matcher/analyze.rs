@@ -6,7 +6,7 @@
 
 use crate::audio;
 use crate::embed::{PatchEmbedding, Scratch, YamNet};
-use crate::features::{FeatureConfig, LogMelExtractor};
+use crate::features::{FeatureConfig, LogMel, LogMelExtractor};
 use std::sync::Arc;
 
 /// Samples in one analysis window: 96 log-mel frames (0.975 s at 16 kHz).
@@ -75,8 +75,9 @@ impl Analyzer {
         (0..n).map(|i| i * HOP_SAMPLES).collect()
     }
 
-    /// Embeds one window (zero-padded to [`WINDOW_SAMPLES`]); `None` if it is silent.
-    pub fn analyse_window(&mut self, samples16k: &[f32]) -> Option<PatchEmbedding> {
+    /// The log-mel patch YAMNet sees for one window: the window zero-padded to [`WINDOW_SAMPLES`],
+    /// sanitised and loudness-normalised; `None` if it is silent.
+    pub fn window_logmel(&mut self, samples16k: &[f32]) -> Option<LogMel> {
         let n = samples16k.len().min(WINDOW_SAMPLES);
         self.window[..n].copy_from_slice(&samples16k[..n]);
         self.window[n..].iter_mut().for_each(|v| *v = 0.0);
@@ -87,13 +88,24 @@ impl Analyzer {
         audio::normalise_loudness(&mut self.window);
         let logmel = self.extractor.compute(&self.window);
         debug_assert_eq!(logmel.frames, crate::embed::PATCH_FRAMES);
+        Some(logmel)
+    }
+
+    /// Embeds one window (zero-padded to [`WINDOW_SAMPLES`]); `None` if it is silent.
+    pub fn analyse_window(&mut self, samples16k: &[f32]) -> Option<PatchEmbedding> {
+        let logmel = self.window_logmel(samples16k)?;
         Some(self.model.embed_patch(logmel.patch(0), &mut self.scratch))
     }
 
-    /// Embeds the window of a clip that starts at sample `start` (cut short at the clip's end).
-    pub fn analyse_at(&mut self, samples16k: &[f32], start: usize) -> Option<PatchEmbedding> {
+    /// The window of a clip that starts at sample `start` (cut short at the clip's end).
+    pub fn window_at(samples16k: &[f32], start: usize) -> &[f32] {
         let end = (start + WINDOW_SAMPLES).min(samples16k.len());
-        self.analyse_window(&samples16k[start.min(end)..end])
+        &samples16k[start.min(end)..end]
+    }
+
+    /// Embeds the window of a clip that starts at sample `start` (see [`Analyzer::window_at`]).
+    pub fn analyse_at(&mut self, samples16k: &[f32], start: usize) -> Option<PatchEmbedding> {
+        self.analyse_window(Self::window_at(samples16k, start))
     }
 
     /// Embeds every window of a clip.

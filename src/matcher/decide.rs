@@ -130,14 +130,11 @@ impl Matcher {
                 if self.coverage(rule.class_id) != Coverage::ZeroShot {
                     continue;
                 }
-                let s = rule
-                    .labels
-                    .iter()
-                    .filter_map(|&l| labels.get(l as usize))
-                    .copied()
-                    .fold(0.0f32, f32::max);
                 // Zero-shot evidence only counts for the share the head leaves to "other".
-                ranked.push((rule.class_id, super::zero_shot_score(s, p_other)));
+                ranked.push((
+                    rule.class_id,
+                    super::zero_shot_score(rule.evidence(&labels), p_other),
+                ));
             }
         }
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

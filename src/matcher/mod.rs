@@ -115,6 +115,18 @@ pub struct ZeroShotRule {
     pub labels: Vec<u16>,
 }
 
+impl ZeroShotRule {
+    /// The rule's AudioSet evidence: the highest of its labels' clip scores (see
+    /// [`clip_label_scores`]); labels outside `label_scores` count as 0.
+    pub fn evidence(&self, label_scores: &[f32]) -> f32 {
+        self.labels
+            .iter()
+            .filter_map(|&l| label_scores.get(l as usize))
+            .copied()
+            .fold(0.0f32, f32::max)
+    }
+}
+
 /// The zero-shot prior for classes without recordings.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZeroShot {
