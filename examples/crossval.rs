@@ -10,24 +10,6 @@
 
 use sori::build::{self, dataset, eval, evidence, BuildOptions};
 use sori::matcher::{Matcher, MatcherOptions};
-use std::collections::HashSet;
-
-/// Splits `items` into `k` folds by recording (each fold the held-out share of what the previous
-/// folds left, so that classes spread over the folds).
-fn folds(items: &[dataset::SoundItem], k: usize, seed: u64) -> Vec<HashSet<String>> {
-    let mut rest = items.to_vec();
-    (0..k)
-        .map(|i| {
-            let (keep, out) = if i + 1 == k {
-                (Vec::new(), std::mem::take(&mut rest))
-            } else {
-                dataset::split_by_recording(&rest, 1.0 / (k - i) as f32, seed + i as u64)
-            };
-            rest = keep;
-            out.into_iter().map(|s| s.recording).collect()
-        })
-        .collect()
-}
 
 /// Counts pooled over folds.
 #[derive(Default)]
@@ -112,7 +94,10 @@ fn main() -> anyhow::Result<()> {
         opts.seed
     );
     let mut pooled: Vec<Pooled> = held_out.iter().map(|_| Pooled::default()).collect();
-    for (f, fold) in folds(&data.sounds, k, opts.seed).iter().enumerate() {
+    for (f, fold) in build::folds_by_recording(&data.sounds, k, opts.seed)
+        .iter()
+        .enumerate()
+    {
         let train: Vec<_> = data
             .sounds
             .iter()

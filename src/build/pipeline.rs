@@ -266,7 +266,7 @@ fn examples(
 
 /// Splits `items` into `k` folds by recording (each fold the held-out share of what the previous
 /// folds left, so classes spread over the folds); returns each fold's recording ids.
-fn folds_by_recording(items: &[SoundItem], k: usize, seed: u64) -> Vec<HashSet<String>> {
+pub fn folds_by_recording(items: &[SoundItem], k: usize, seed: u64) -> Vec<HashSet<String>> {
     let mut rest = items.to_vec();
     let mut folds = Vec::with_capacity(k);
     for i in 0..k {
