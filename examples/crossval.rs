@@ -76,15 +76,7 @@ fn main() -> anyhow::Result<()> {
         }
         let condition = eval::Condition::parse(name)
             .ok_or_else(|| anyhow::anyhow!("unknown condition {name:?}"))?;
-        let ev = evidence::collect_with(
-            &model,
-            &data.sounds,
-            &|_| vec![evidence::Variant::Clean],
-            opts.threads,
-            false,
-            &quiet,
-            &|x, clip| condition.apply(x, clip),
-        )?;
+        let ev = condition.analyse(&model, &data.sounds, opts.threads, &quiet)?;
         held_out.push((name.to_string(), ev));
     }
     println!(

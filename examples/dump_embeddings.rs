@@ -14,7 +14,8 @@ fn main() -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&out)?;
     let data = dataset::discover(&input).map_err(anyhow::Error::msg)?;
-    let (train, test) = sori::build::split(&data, 0.2, 7);
+    let defaults = sori::build::BuildOptions::new(input.clone());
+    let (train, test) = sori::build::split(&data, defaults.holdout, defaults.seed);
     let model = sori::build::load_model(std::path::Path::new(sori::embed::DEFAULT_MODEL_PATH))?;
     let mut meta = std::fs::File::create(out.join("meta.tsv"))?;
     let mut bin = std::io::BufWriter::new(std::fs::File::create(out.join("windows.f32"))?);

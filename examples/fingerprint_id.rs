@@ -210,7 +210,8 @@ fn main() -> Result<()> {
     let data = dataset::discover(&opts.corpus)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("reading {}", opts.corpus.display()))?;
-    let (train, test) = sori::build::split(&data, 0.2, 7);
+    let defaults = sori::build::BuildOptions::new(opts.corpus.clone());
+    let (train, test) = sori::build::split(&data, defaults.holdout, defaults.seed);
     let cfg = FingerprintConfig::default();
 
     // Index: clean train clips (role class, as the shipped index, or all roles).

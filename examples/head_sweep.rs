@@ -57,15 +57,7 @@ fn main() -> anyhow::Result<()> {
     for name in conditions.split(',') {
         let condition = eval::Condition::parse(name)
             .ok_or_else(|| anyhow::anyhow!("unknown condition {name:?}"))?;
-        let ev = evidence::collect_with(
-            &model,
-            &test,
-            &|_| vec![evidence::Variant::Clean],
-            base.threads,
-            false,
-            &quiet,
-            &|x, n| condition.apply(x, n),
-        )?;
+        let ev = condition.analyse(&model, &test, base.threads, &quiet)?;
         held_out.push((format!("test {name}"), ev));
     }
     eprintln!("analysed in {:.0} s", t0.elapsed().as_secs_f32());

@@ -9,7 +9,8 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| "../shared/corpus".into());
     let root = std::path::PathBuf::from(&input);
     let data = sori::build::dataset::discover(&root).map_err(anyhow::Error::msg)?;
-    let (_, test) = sori::build::split(&data, 0.2, 7);
+    let defaults = sori::build::BuildOptions::new(root.clone());
+    let (_, test) = sori::build::split(&data, defaults.holdout, defaults.seed);
     let classes = sori::taxonomy::classes();
     let model = sori::build::load_model(std::path::Path::new(sori::embed::DEFAULT_MODEL_PATH))?;
     let index = sori::index::Index::from_bytes(&std::fs::read("assets/default.idx")?)?;

@@ -4,7 +4,8 @@
 use sori::embed::YamNet;
 use sori::index::Index;
 use sori::matcher::{
-    Analyzer, LiveSession, MatchResult, Matcher, MatcherOptions, HOP_SAMPLES, WINDOW_SAMPLES,
+    Analysis, Analyzer, LiveSession, MatchResult, Matcher, MatcherOptions, EVIDENCE_WINDOWS,
+    HOP_SAMPLES, WINDOW_SAMPLES,
 };
 use std::sync::Arc;
 
@@ -63,19 +64,19 @@ fn live_answers_equal_file_analysis_of_the_same_windows() {
         matches(&matcher.match_analysis(&short, &x[..WINDOW_SAMPLES]))
     );
 
-    // The last answer: the last six complete windows.
+    // The last answer: the last six (EVIDENCE_WINDOWS) complete windows, all with sound.
     let (heard, last) = answers.last().unwrap();
-    let full: Vec<_> = starts_within(*heard, WINDOW_SAMPLES, HOP_SAMPLES)
-        .into_iter()
-        .rev()
-        .take(6)
-        .rev()
-        .map(|s| analyzer.analyse_at(&x, s).unwrap())
-        .collect();
-    assert_eq!(full.len(), 6);
-    let embeddings: Vec<&[f32]> = full.iter().map(|p| p.embedding.as_slice()).collect();
-    let scores: Vec<&[f32]> = full.iter().map(|p| p.scores.as_slice()).collect();
-    let expected = matcher.decide(&embeddings, &scores, None);
+    let starts = starts_within(*heard, WINDOW_SAMPLES, HOP_SAMPLES);
+    let recent = Analysis {
+        window_starts: starts[starts.len() - EVIDENCE_WINDOWS..].to_vec(),
+        windows: starts[starts.len() - EVIDENCE_WINDOWS..]
+            .iter()
+            .map(|&s| analyzer.analyse_at(&x, s))
+            .collect(),
+    };
+    assert_eq!(EVIDENCE_WINDOWS, 6);
+    assert!(recent.windows.iter().all(Option::is_some));
+    let expected = matcher.decide(&recent.embeddings(), &recent.scores(), None);
     assert_eq!(matches(last), matches(&expected));
     assert_eq!(last.verdict, expected.verdict);
 }

@@ -318,15 +318,7 @@ mod cli {
                     let condition = eval::Condition::parse(name)
                         .with_context(|| format!("unknown condition {name:?}"))?;
                     let progress = bar();
-                    let ev = evidence::collect_with(
-                        &model,
-                        &items,
-                        &|_| vec![evidence::Variant::Clean],
-                        threads,
-                        false,
-                        &progress,
-                        &|x, n| condition.apply(x, n),
-                    )?;
+                    let ev = condition.analyse(&model, &items, threads, &progress)?;
                     let report = eval::evaluate(&matcher, &ev, name);
                     if json {
                         println!("{}", serde_json::to_string(&report)?);

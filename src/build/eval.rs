@@ -57,6 +57,26 @@ impl Condition {
             Condition::Gain(db) => crate::augment::gain_db(x, db),
         }
     }
+
+    /// Analyses the clean clips of `items` with the condition applied (no augmentations, no
+    /// landmarks): the evidence [`evaluate`] scores.
+    pub fn analyse(
+        &self,
+        model: &std::sync::Arc<crate::embed::YamNet>,
+        items: &[super::dataset::SoundItem],
+        threads: usize,
+        progress: super::Progress,
+    ) -> anyhow::Result<Vec<ClipEvidence>> {
+        super::evidence::collect_with(
+            model,
+            items,
+            &|_| vec![super::evidence::Variant::Clean],
+            threads,
+            false,
+            progress,
+            &|x, clip| self.apply(x, clip),
+        )
+    }
 }
 
 /// The figures of one evaluation run.

@@ -16,7 +16,7 @@ mod live;
 
 pub use analyze::{Analysis, Analyzer, HOP_SAMPLES, WINDOW_SAMPLES};
 pub use decide::{Matcher, MatcherOptions};
-pub use live::{LiveSession, LiveUpdate};
+pub use live::{LiveSession, LiveUpdate, EVIDENCE_WINDOWS};
 
 /// The analysis hash an index must carry (`Index::feature_hash`) to be matched by this build: the
 /// log-mel front end's config hash with the fingerprint settings' key folded in, so an index whose
