@@ -57,14 +57,7 @@ fn main() -> anyhow::Result<()> {
     let model = build::load_model(&opts.model)?;
     let quiet = |_: &str, _: u64, _: u64| {};
     let t0 = std::time::Instant::now();
-    let training = evidence::collect(
-        &model,
-        &data.sounds,
-        &|item| build::training_variants(&opts, item),
-        opts.threads,
-        false,
-        &quiet,
-    )?;
+    let training = build::training_evidence(&opts, &model, &data.sounds, false, &quiet)?;
     let mut held_out = Vec::new();
     for name in conditions.split(',') {
         if name == "clean" {
@@ -90,24 +83,8 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .enumerate()
     {
-        let train: Vec<_> = data
-            .sounds
-            .iter()
-            .filter(|s| !fold.contains(&s.recording))
-            .cloned()
-            .collect();
-        let train_ev: Vec<_> = training
-            .iter()
-            .filter(|e| !fold.contains(&e.recording))
-            .cloned()
-            .collect();
-        let (index, _) = build::index_from_evidence(
-            &opts,
-            &data,
-            &train,
-            data.sounds.len() - train.len(),
-            &train_ev,
-        )?;
+        let index =
+            build::index_from_kept(&opts, &data, &training, &|rec, _, _| !fold.contains(rec))?;
         let matcher = Matcher::new(index, MatcherOptions::default().fingerprints(false))?;
         for ((name, ev), pool) in held_out.iter().zip(&mut pooled) {
             let test: Vec<_> = ev

@@ -45,14 +45,7 @@ fn main() -> anyhow::Result<()> {
     let (inner_train, validation) = dataset::split_by_recording(&train, 0.25, base.seed + 100);
     let quiet = |_: &str, _: u64, _: u64| {};
     let t0 = std::time::Instant::now();
-    let training = evidence::collect(
-        &model,
-        &train,
-        &|item| build::training_variants(&base, item),
-        base.threads,
-        false,
-        &quiet,
-    )?;
+    let training = build::training_evidence(&base, &model, &train, false, &quiet)?;
     let mut held_out = Vec::new();
     for name in conditions.split(',') {
         let condition = eval::Condition::parse(name)

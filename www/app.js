@@ -127,6 +127,7 @@ async function load() {
   app.images = new Images(app.sori);
   app.card = new AnswerCard($('verdict'), app.classes, app.images);
   app.card.message('idle');
+  window.__sori.card = app.card; // for the end-to-end tests: render a given answer
   renderGallery($('gallery'), app.classList, app.images);
   const t2 = performance.now();
   Object.assign(window.__sori.timings, { fetchMs: t1 - t0, constructMs: t2 - t1, ready: t2 });

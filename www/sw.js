@@ -7,7 +7,7 @@
 //           cache); navigations fall back to the cached index.html when offline.
 // Bump VERSION whenever any cached file changes (file names are stable: Trunk's filehash is off).
 
-const VERSION = 'v2';
+const VERSION = 'v3';
 const CACHE = `sori-${VERSION}`;
 
 /** Everything the page needs to start, listen and answer with no network. */

@@ -93,6 +93,9 @@ export class AnswerCard {
       this.q('bar').style.width = pct(score);
       this.q('score').textContent = `${t('confidence')} ${pct(score)}`;
       this.q('meter').hidden = false;
+      // Zero-shot classes have no recordings behind them: say that the answer is a guess from
+      // YAMNet's AudioSet labels (right far less often than a trained class; see docs/eval.md).
+      if (info.coverage === 'zero_shot') this.q('basis').textContent = t('basis_zero_shot');
     }
     const others = (result.matches ?? []).filter((m) => m.class !== verdict).slice(0, 2);
     if (others.length && verdict !== 'silence') {
@@ -126,7 +129,7 @@ export class AnswerCard {
     img.parentElement.hidden = true;
     img.removeAttribute('src');
     img.alt = '';
-    for (const role of ['name-ko', 'name-en', 'category', 'score', 'fingerprint', 'heard', 'candidates-title'])
+    for (const role of ['name-ko', 'name-en', 'category', 'score', 'basis', 'fingerprint', 'heard', 'candidates-title'])
       this.q(role).textContent = '';
     this.q('candidates').replaceChildren();
     this.q('bar').style.width = '0%';

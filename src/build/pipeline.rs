@@ -90,9 +90,21 @@ pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, St
         .with_context(|| format!("reading {}", opts.input.display()))?;
     let model = load_model(&opts.model)?;
     let (train, test) = split(&data, opts.holdout, opts.seed);
-    let variants = |item: &SoundItem| training_variants(opts, item);
-    let evidence = evidence::collect(&model, &train, &variants, opts.threads, true, progress)?;
+    let evidence = training_evidence(opts, &model, &train, true, progress)?;
     index_from_evidence(opts, &data, &train, test.len(), &evidence)
+}
+
+/// Analyses `items` as training does: each clip in its [`training_variants`], with fingerprint
+/// landmarks of clean clips when `landmarks` is set.
+pub fn training_evidence(
+    opts: &BuildOptions,
+    model: &Arc<YamNet>,
+    items: &[SoundItem],
+    landmarks: bool,
+    progress: Progress,
+) -> Result<Vec<ClipEvidence>> {
+    let variants = |item: &SoundItem| training_variants(opts, item);
+    evidence::collect(model, items, &variants, opts.threads, landmarks, progress)
 }
 
 /// The clip variants training analyses: the clean clip, plus [`BuildOptions::augmentations`] augmented
@@ -248,6 +260,30 @@ pub fn index_from_evidence(
         summary.push_str(&format!("\nskipped: {f}"));
     }
     Ok((index, summary))
+}
+
+/// [`index_from_evidence`] from the sounds of `data` that `keep` accepts (by recording, role and
+/// class) and their training evidence: the index `sori build` would build had the others not been
+/// there. For evaluations that hold out folds or classes.
+pub fn index_from_kept(
+    opts: &BuildOptions,
+    data: &Dataset,
+    evidence: &[ClipEvidence],
+    keep: &dyn Fn(&str, Role, Option<u16>) -> bool,
+) -> Result<Index> {
+    let train: Vec<SoundItem> = data
+        .sounds
+        .iter()
+        .filter(|s| keep(&s.recording, s.role, s.class_id))
+        .cloned()
+        .collect();
+    let train_ev: Vec<ClipEvidence> = evidence
+        .iter()
+        .filter(|e| keep(&e.recording, e.role, e.class_id))
+        .cloned()
+        .collect();
+    let held_out = data.sounds.len() - train.len();
+    Ok(index_from_evidence(opts, data, &train, held_out, &train_ev)?.0)
 }
 
 fn examples(

@@ -98,6 +98,35 @@ test('screenshots of the ready page at phone and desktop sizes; language switch'
   }
 });
 
+test('a zero-shot answer says it is a guess from AudioSet labels; a trained one does not', async () => {
+  const ctx = await launchBrowser();
+  try {
+    const page = await openReady(ctx, site.url);
+    const slugOf = (coverage) =>
+      page.locator(`[data-testid=gallery] .gal-item[data-coverage=${coverage}]`).first().getAttribute('data-slug');
+    const zeroShot = await slugOf('zero_shot');
+    const trained = await slugOf('trained');
+    assert.ok(zeroShot && trained, 'the default index has zero-shot and trained classes');
+    const basis = page.locator('[data-testid=verdict] [data-role=basis]');
+    const show = (verdict) =>
+      page.evaluate((v) => window.__sori.card.show({ verdict: v, score: 0.6, matches: [] }), verdict);
+    await show(zeroShot);
+    assert.equal(await page.locator('[data-testid=verdict]').getAttribute('data-class'), zeroShot);
+    assert.ok(await basis.isVisible(), 'the zero-shot note is shown');
+    const lang = await page.evaluate(() => document.documentElement.lang);
+    assert.match(await basis.textContent(), lang === 'ko' ? /제로샷/ : /Zero-shot/);
+    await page.click('[data-testid=lang]');
+    assert.match(await basis.textContent(), lang === 'ko' ? /Zero-shot/ : /제로샷/, 'the note follows the language');
+    await show(trained);
+    assert.equal(await basis.textContent(), '', 'no note for a trained class');
+    assert.ok(!(await basis.isVisible()));
+    await show('unknown');
+    assert.equal(await basis.textContent(), '');
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('no request leaves the site origin (load, listen, file)', async () => {
   const ctx = await launchBrowser();
   const urls = recordRequests(ctx);
