@@ -5,7 +5,7 @@ use sori::embed::YamNet;
 use sori::index::Index;
 use sori::matcher::{
     Analysis, Analyzer, LiveSession, MatchResult, Matcher, MatcherOptions, EVIDENCE_WINDOWS,
-    HOP_SAMPLES, WINDOW_SAMPLES,
+    WINDOW_SAMPLES,
 };
 use std::sync::Arc;
 
@@ -26,13 +26,6 @@ fn signal() -> Vec<f32> {
             let chirp = (std::f32::consts::TAU * (400.0 + 300.0 * t) * t).sin();
             0.15 * hum + 0.1 * chirp + 0.02 * noise
         })
-        .collect()
-}
-
-fn starts_within(len: usize, window: usize, hop: usize) -> Vec<usize> {
-    (0..)
-        .map(|i| i * hop)
-        .take_while(|s| s + window <= len)
         .collect()
 }
 
@@ -66,7 +59,11 @@ fn live_answers_equal_file_analysis_of_the_same_windows() {
 
     // The last answer: the last six (EVIDENCE_WINDOWS) complete windows, all with sound.
     let (heard, last) = answers.last().unwrap();
-    let starts = starts_within(*heard, WINDOW_SAMPLES, HOP_SAMPLES);
+    // The file path's window layout, complete windows only (the live session waits for them).
+    let starts: Vec<usize> = Analyzer::window_starts(*heard)
+        .into_iter()
+        .filter(|s| s + WINDOW_SAMPLES <= *heard)
+        .collect();
     let recent = Analysis {
         window_starts: starts[starts.len() - EVIDENCE_WINDOWS..].to_vec(),
         windows: starts[starts.len() - EVIDENCE_WINDOWS..]
