@@ -108,7 +108,6 @@ fn rescored(
 /// Scores `clips` (all of class `truth`) against `matcher`.
 fn tally(matcher: &Matcher, clips: &[&evidence::ClipEvidence], truth: u16) -> Tally {
     let head = &matcher.index().head;
-    let other = head.outputs.iter().position(|&c| c == 0);
     let slug = matcher
         .index()
         .class_by_id(truth)
@@ -118,8 +117,7 @@ fn tally(matcher: &Matcher, clips: &[&evidence::ClipEvidence], truth: u16) -> Ta
     for e in clips {
         let (emb, scores) = (e.embedding_refs(), e.score_refs());
         let ranked = matcher.rank(&emb, &scores);
-        let p = head.probabilities(&e.clip_embedding());
-        let p_other = other.and_then(|k| p.get(k).copied()).unwrap_or(1.0);
+        let p_other = head.other_probability(&head.probabilities(&e.clip_embedding()));
         let verdict = matcher.decide_ranked(&ranked, emb.is_empty(), None).verdict;
         t.clips += 1;
         t.right += (verdict == slug) as usize;

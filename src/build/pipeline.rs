@@ -344,11 +344,7 @@ fn calibration_scores(
                 .filter(|(&c, _)| c != 0)
                 .map(|(_, &v)| v)
                 .fold(0.0f32, f32::max);
-            let p_other = head
-                .outputs
-                .iter()
-                .position(|&c| c == 0)
-                .map_or(1.0, |k| p[k]);
+            let p_other = head.other_probability(&p);
             let labels =
                 crate::matcher::clip_label_scores(&e.score_refs(), crate::embed::NUM_AUDIOSET);
             let best_label = rules

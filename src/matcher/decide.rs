@@ -45,8 +45,6 @@ pub struct Matcher {
     index: Index,
     options: MatcherOptions,
     fingerprint_config: FingerprintConfig,
-    /// Output position of "other" in the head, if it has one.
-    other_output: Option<usize>,
 }
 
 impl Matcher {
@@ -64,12 +62,10 @@ impl Matcher {
                 head.outputs.len()
             )));
         }
-        let other_output = head.outputs.iter().position(|&c| c == 0);
         Ok(Matcher {
             index,
             options,
             fingerprint_config: FingerprintConfig::default(),
-            other_output,
         })
     }
 
@@ -111,10 +107,7 @@ impl Matcher {
     pub fn rank(&self, embeddings: &[&[f32]], scores: &[&[f32]]) -> Vec<(u16, f32)> {
         let x = clip_embedding(embeddings, crate::embed::EMBEDDING_DIM);
         let probs = self.index.head.probabilities(&x);
-        let p_other = self
-            .other_output
-            .and_then(|k| probs.get(k).copied())
-            .unwrap_or(1.0);
+        let p_other = self.index.head.other_probability(&probs);
         let mut ranked: Vec<(u16, f32)> = self
             .index
             .head

@@ -91,6 +91,16 @@ impl Head {
         softmax_in_place(&mut logits);
         logits
     }
+
+    /// The share of `probs` (from [`Head::probabilities`]) the head gives to "other": 1 when it has
+    /// no "other" output or `probs` is empty, as then no trained class claims the clip.
+    pub fn other_probability(&self, probs: &[f32]) -> f32 {
+        self.outputs
+            .iter()
+            .position(|&c| c == 0)
+            .and_then(|k| probs.get(k).copied())
+            .unwrap_or(1.0)
+    }
 }
 
 /// Numerically stable softmax.
@@ -288,6 +298,26 @@ mod tests {
         assert!(head.probabilities(&[1.0]).is_empty());
         let p = head.probabilities(&[0.0, 5.0]);
         assert!(p[1] > 0.99);
+    }
+
+    #[test]
+    fn other_probability_is_the_other_output_or_one() {
+        let head = Head {
+            input_dim: 2,
+            outputs: vec![3, 0, 5],
+            ..Default::default()
+        };
+        assert_eq!(head.other_probability(&[0.2, 0.7, 0.1]), 0.7);
+        assert_eq!(
+            head.other_probability(&[]),
+            1.0,
+            "no probabilities: nothing claims the clip"
+        );
+        let without_other = Head {
+            outputs: vec![3, 5],
+            ..head
+        };
+        assert_eq!(without_other.other_probability(&[0.4, 0.6]), 1.0);
     }
 
     #[test]
