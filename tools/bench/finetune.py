@@ -14,7 +14,6 @@ accepts at most 5% of held-out `other` clips (an oracle threshold, for comparing
 """
 
 import argparse
-import csv
 import os
 import struct
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from heldout_metrics import label, load_meta, metrics  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 PATCH = (96, 64, 1)
@@ -74,37 +74,6 @@ def trunk(layers: list[dict], last_block: int) -> tf.keras.Model:
     x = tf.keras.layers.Conv2D(32, 3, strides=c["stride"], padding="same", activation="relu",
                                weights=[c["w"], c["b"]])(inp)
     return tf.keras.Model(inp, blocks(x, layers, 1, last_block))
-
-
-def load_meta(d: Path):
-    rows = list(csv.DictReader(open(d / "meta.tsv"), delimiter="\t"))
-    off = 0
-    for r in rows:
-        n = int(r["windows"])
-        r["lo"], r["hi"] = off, off + n
-        off += n
-    return rows, off
-
-
-def label(r) -> int:
-    return int(r["class"]) if r["role"] == "Class" else 0
-
-
-def metrics(P, Y, classes):
-    cl = np.array(classes)
-    known = Y != 0
-    Pk = P.copy()
-    Pk[:, 0] = -1
-    order = np.argsort(-Pk, 1)
-    top1 = (cl[order[:, 0]] == Y)[known].mean()
-    top3 = np.array([Y[i] in cl[order[i, :3]] for i in range(len(Y))])[known].mean()
-    best, pred = Pk.max(1), cl[order[:, 0]]
-    open_best = 0.0
-    for t in np.linspace(0, 1, 201):
-        v = np.where(best >= t, pred, 0)
-        if (v[~known] != 0).mean() <= 0.05:
-            open_best = max(open_best, (v == Y).mean())
-    return top1, top3, open_best
 
 
 def main() -> None:
@@ -160,7 +129,7 @@ def main() -> None:
                 secs = time.time() - t0
                 P = np.array([m.predict(feats[r["lo"]:r["hi"]].astype(np.float32), verbose=0).mean(0)
                               for r in test])
-                top1, top3, op = metrics(P, np.array([label(r) for r in test]), classes)
+                top1, top3, op, _ = metrics(P, np.array([label(r) for r in test]), classes)
                 print(f"| {nb} | {'fine-tuned' if finetune else 'frozen'} | {seed} | {100 * top1:.1f}% | "
                       f"{100 * top3:.1f}% | {100 * op:.1f}% | {secs:.0f} |", flush=True)
 

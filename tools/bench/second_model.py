@@ -25,6 +25,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 
+from heldout_metrics import label, load_meta, metrics
+
 EMBEDDING_DIM = 1024  # YAMNet embedding values per window in windows.f32 (then 521 AudioSet scores)
 AUDIOSET = 521
 
@@ -119,17 +121,14 @@ class Aisfx:
 
 def yamnet_clips(dump):
     """Clean class/other clips of a dump_embeddings directory: [(name, recording, label)], mean||max vectors."""
-    rows = list(csv.DictReader(open(os.path.join(dump, "meta.tsv")), delimiter="\t"))
-    total = sum(int(r["windows"]) for r in rows)
+    rows, total = load_meta(dump)
     windows = np.memmap(os.path.join(dump, "windows.f32"), np.float32, "r").reshape(total, EMBEDDING_DIM + AUDIOSET)
-    clips, vectors, offset = [], [], 0
+    clips, vectors = [], []
     for r in rows:
-        n = int(r["windows"])
-        x = np.asarray(windows[offset:offset + n, :EMBEDDING_DIM])
-        offset += n
-        if r["variant"] != "clean" or r["role"] not in ("Class", "Other") or n == 0:
+        if r["variant"] != "clean" or r["role"] not in ("Class", "Other") or r["hi"] == r["lo"]:
             continue
-        clips.append((r["name"], r["recording"], int(r["class"]) if r["role"] == "Class" else 0))
+        x = np.asarray(windows[r["lo"]:r["hi"], :EMBEDDING_DIM])
+        clips.append((r["name"], r["recording"], label(r)))
         vectors.append(np.concatenate([x.mean(0), x.max(0)]))
     return clips, np.array(vectors)
 
@@ -147,20 +146,10 @@ def cross_validated(x, y, groups, c):
 
 def report(name, p, y):
     classes = np.unique(y)
-    known = y != 0
+    top1, top3, acc, fa = metrics(p, y, classes, steps=401)
     trained = p.copy()
     trained[:, 0] = -1
-    best = trained.argmax(1)
-    pred = classes[best]
-    top1 = (pred == y)[known].mean()
-    order = np.argsort(-trained, 1)
-    top3 = np.mean([y[i] in classes[order[i, :3]] for i in np.flatnonzero(known)])
-    score = p[np.arange(len(y)), best]
-    points = []
-    for t in np.linspace(0, 1, 401):
-        verdict = np.where(score >= t, pred, 0)
-        points.append(((verdict[~known] != 0).mean(), (verdict == y).mean()))
-    fa, acc = max((q for q in points if q[0] <= 0.05), key=lambda q: q[1])
+    pred = classes[trained.argmax(1)]
     recall = " ".join(f"{k}:{(pred[y == k] == k).mean() * 100:.0f}" for k in classes if k != 0)
     print(f"{name:24s} top-1 {top1 * 100:5.1f}  top-3 {top3 * 100:5.1f}  open {acc * 100:5.1f} @ {fa * 100:.1f}% FA"
           f"  recall by class id {recall}", flush=True)
