@@ -1,16 +1,26 @@
 //! Dumps clip evidence of a corpus for offline experiments with the head:
-//! `cargo run --release --example dump_embeddings -- ../shared/corpus OUT_DIR`
+//! `cargo run --release --example dump_embeddings -- ../shared/corpus OUT_DIR [all]`
 //! writes `meta.tsv` (name, recording, class id, role, variant, split, windows) and `windows.f32`
 //! (per window: 1024 embedding values then 521 AudioSet scores, little-endian f32).
+//!
+//! Default: the training split with 2 augmentations per clip and the test split clean. With `all`:
+//! every sound of the corpus with exactly the variants `sori build` trains on
+//! (`build::training_variants`), for cross-validation by recording; `split` still says which side
+//! of `sori build`'s split a clip is on.
 
 use sori::build::{dataset, evidence};
 use std::io::Write;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let (input, out) = match args.as_slice() {
-        [_, i, o] => (std::path::PathBuf::from(i), std::path::PathBuf::from(o)),
-        _ => anyhow::bail!("usage: dump_embeddings CORPUS_DIR OUT_DIR"),
+    let (input, out, all) = match args.as_slice() {
+        [_, i, o] => (
+            std::path::PathBuf::from(i),
+            std::path::PathBuf::from(o),
+            false,
+        ),
+        [_, i, o, m] if m == "all" => (i.into(), o.into(), true),
+        _ => anyhow::bail!("usage: dump_embeddings CORPUS_DIR OUT_DIR [all]"),
     };
     std::fs::create_dir_all(&out)?;
     let data = dataset::discover(&input).map_err(anyhow::Error::msg)?;
@@ -23,23 +33,39 @@ fn main() -> anyhow::Result<()> {
         meta,
         "name\trecording\tclass\trole\tvariant\tsplit\twindows"
     )?;
-    for (split, items, aug) in [("train", &train, 2usize), ("test", &test, 0)] {
-        let ev = evidence::collect(
-            &model,
-            items,
-            &|_| {
+    let test_recordings: std::collections::HashSet<&str> =
+        test.iter().map(|s| s.recording.as_str()).collect();
+    let passes: Vec<(&str, &[dataset::SoundItem], usize)> = if all {
+        vec![("all", &data.sounds, usize::MAX)]
+    } else {
+        vec![("train", &train, 2), ("test", &test, 0)]
+    };
+    for (pass, items, aug) in passes {
+        let variants = |item: &dataset::SoundItem| {
+            if aug == usize::MAX {
+                sori::build::training_variants(&defaults, item)
+            } else {
                 std::iter::once(evidence::Variant::Clean)
                     .chain((0..aug).map(evidence::Variant::Augmented))
                     .collect()
-            },
-            2,
-            false,
-            &|_, d, t| eprint!("\r{split} {d}/{t}"),
-        )?;
-        for e in ev.iter().filter(|e| e.error.is_none()) {
+            }
+        };
+        let ev = evidence::collect(&model, items, &variants, 2, false, &|_, d, t| {
+            eprint!("\r{pass} {d}/{t}")
+        })?;
+        for e in &ev {
+            if let Some(err) = &e.error {
+                eprintln!("\nskipped: {err}");
+                continue;
+            }
             let variant = match e.variant {
                 evidence::Variant::Clean => "clean".to_string(),
                 evidence::Variant::Augmented(n) => format!("aug{n}"),
+            };
+            let split = if test_recordings.contains(e.recording.as_str()) {
+                "test"
+            } else {
+                "train"
             };
             writeln!(
                 meta,

@@ -572,8 +572,9 @@ fn decodes_real_corpus_clips_at_their_duration() {
             "{path}: {} samples, granule says {granule}",
             d.samples.len()
         );
+        // The corpus README: at most 5 s each (sound effects can be much shorter).
         assert!(
-            (3.5..=5.1).contains(&d.duration()),
+            d.duration() > 0.2 && d.duration() <= 5.1,
             "{path}: {} s",
             d.duration()
         );

@@ -27,12 +27,19 @@ fn default_index_loads_with_all_classes_and_images() {
         index.classes.iter().all(|c| c.image.is_some()),
         "every class has an image"
     );
-    let trained = index
-        .classes
-        .iter()
-        .filter(|c| c.coverage == sori::matcher::Coverage::Trained)
-        .count();
-    assert_eq!(trained, 13, "the 13 classes with recordings are trained");
+    // Every class the corpus has recordings of is learned: from many recordings or from a few.
+    let count =
+        |c: sori::matcher::Coverage| index.classes.iter().filter(|k| k.coverage == c).count();
+    let (many, few) = (
+        count(sori::matcher::Coverage::Trained),
+        count(sori::matcher::Coverage::TrainedFew),
+    );
+    assert_eq!(
+        (many, few),
+        (14, 16),
+        "learned from many / a few recordings"
+    );
+    assert!(count(sori::matcher::Coverage::ZeroShot) > 0);
     assert!(!index.fingerprints.entries.is_empty());
     sori::matcher::Matcher::new(index, Default::default()).expect("the head fits the model");
 }
@@ -50,5 +57,69 @@ fn rebuilding_from_shared_gives_the_committed_bytes() {
          `cargo run --release -- build ../shared/corpus --images ../shared/images`",
         bytes.len(),
         DEFAULT_INDEX.len()
+    );
+}
+
+#[test]
+fn a_class_with_a_single_recording_is_offered_but_does_not_take_over() {
+    let Some(shared) = shared() else { return };
+    let index = Index::from_bytes(DEFAULT_INDEX).expect("the committed index loads");
+    let single: Vec<(u16, String)> = index
+        .classes
+        .iter()
+        .filter(|c| c.recordings == 1)
+        .map(|c| (c.info.id, c.info.slug.clone()))
+        .collect();
+    assert!(
+        single.len() >= 4,
+        "the corpus has classes with a single recording: {single:?}"
+    );
+    for (id, slug) in &single {
+        let c = index.class_by_id(*id).unwrap();
+        assert_eq!(c.coverage, sori::matcher::Coverage::TrainedFew, "{slug}");
+        assert!(index.head.outputs.contains(id), "{slug} has a head output");
+    }
+    // Held-out clips of the other classes and `other` clips: the single-recording classes are
+    // offered among the candidates, but are rarely the verdict.
+    let data = sori::build::dataset::discover(&shared.join("corpus")).unwrap();
+    let (_, test) = sori::build::split(&data, 0.2, 7);
+    let mut per_class = std::collections::BTreeMap::new();
+    let picked: Vec<_> = test
+        .iter()
+        .filter(|s| s.role != sori::build::dataset::Role::Near)
+        .filter(|s| {
+            let n = per_class.entry(s.class_id).or_insert(0);
+            *n += 1;
+            *n <= if s.class_id.is_some() { 3 } else { 60 }
+        })
+        .collect();
+    let model = sori::build::load_model(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join(sori::embed::DEFAULT_MODEL_PATH),
+    )
+    .unwrap();
+    let matcher = sori::matcher::Matcher::new(index, Default::default()).unwrap();
+    let mut analyzer = sori::matcher::Analyzer::new(model);
+    let (mut taken, mut offered) = (0, 0);
+    for s in &picked {
+        let samples = sori::build::evidence::load_16k(&s.path).unwrap();
+        let r = matcher.match_analysis(&analyzer.analyse(&samples), &samples);
+        taken += single.iter().any(|(_, slug)| *slug == r.verdict) as usize;
+        offered += r
+            .matches
+            .iter()
+            .any(|m| single.iter().any(|(_, slug)| *slug == m.class)) as usize;
+    }
+    eprintln!(
+        "{} held-out clips of other classes and `other` clips: a single-recording class is the verdict for {taken}, among the candidates for {offered}",
+        picked.len()
+    );
+    assert!(
+        offered > 0,
+        "single-recording classes are offered as candidates"
+    );
+    assert!(
+        taken * 20 <= picked.len(),
+        "single-recording classes answer {taken} of {} clips of other sounds",
+        picked.len()
     );
 }

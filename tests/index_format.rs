@@ -87,6 +87,7 @@ fn tiny_index() -> Index {
         }
     }
     let mut weights = noise(7, dim).iter().map(|x| x * 0.1).collect::<Vec<_>>();
+    weights.extend(noise(8, dim).iter().map(|x| x * 0.1)); // a second other group
     for c in &centroids {
         weights.extend(c.iter().map(|x| x * 2.0));
     }
@@ -106,10 +107,11 @@ fn tiny_index() -> Index {
         classes,
         head: Head {
             input_dim: dim as u32,
-            outputs: vec![0, 1, 8],
+            outputs: vec![0, 0, 1, 8],
             weights,
-            bias: vec![0.5, -0.25, 0.125],
+            bias: vec![0.5, 0.375, -0.25, 0.125],
             unknown_threshold: 0.6,
+            maybe_threshold: 0.4,
         },
         zero_shot: ZeroShot {
             rules: vec![ZeroShotRule {
@@ -324,12 +326,21 @@ proptest! {
 fn header_errors_are_specific() {
     let bytes = tiny_index().to_bytes();
     let mut v = bytes.clone();
-    v[8..12].copy_from_slice(&2u32.to_le_bytes());
+    v[8..12].copy_from_slice(&1u32.to_le_bytes());
     assert_eq!(
         Index::from_bytes(&v),
         Err(IndexError::UnsupportedVersion {
-            found: 2,
-            expected: 1
+            found: 1,
+            expected: 2
+        }),
+        "a version-1 index (before other groups and the maybe threshold) is refused"
+    );
+    v[8..12].copy_from_slice(&3u32.to_le_bytes());
+    assert_eq!(
+        Index::from_bytes(&v),
+        Err(IndexError::UnsupportedVersion {
+            found: 3,
+            expected: 2
         })
     );
     let mut m = bytes.clone();
@@ -410,12 +421,12 @@ fn inspect_report_lists_sections_classes_and_head() {
     let bytes = idx.to_bytes();
     let r = inspect_report(&idx, &bytes);
     for needle in [
-        "format version  1",
+        "format version  2",
         "0x5eedf00d12345678",
         "yamnet-int8-v1",
         "fingerprints",
         "exemplars",
-        "3 outputs x 16 inputs",
+        "4 outputs (2 other groups) x 16 inputs",
         "threshold 0.6",
         "60 hashes from 2 recordings",
         &idx.classes[0].info.slug,
@@ -465,6 +476,7 @@ fn quantisation_cost_is_small_on_clustered_exemplars() {
         weights: cents.iter().flatten().map(|x| x * 0.3).collect(),
         bias: vec![0.0; classes as usize],
         unknown_threshold: 0.5,
+        maybe_threshold: 0.3,
     };
     idx.zero_shot = ZeroShot::default();
     idx.fingerprints = FingerprintTable::default();

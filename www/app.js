@@ -128,6 +128,7 @@ async function load() {
   app.card = new AnswerCard($('verdict'), app.classes, app.images);
   app.card.message('idle');
   window.__sori.card = app.card; // for the end-to-end tests: render a given answer
+  window.__sori.classes = app.classes; // … and look up its names
   renderGallery($('gallery'), app.classList, app.images);
   const t2 = performance.now();
   Object.assign(window.__sori.timings, { fetchMs: t1 - t0, constructMs: t2 - t1, ready: t2 });

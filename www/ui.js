@@ -44,7 +44,8 @@ export function pct(score) {
 
 /**
  * The answer card (`[data-testid=verdict]`). States: 'idle' (nothing yet), 'listening', a class,
- * 'unknown', 'silence'. `data-class` holds the verdict slug (or unknown/silence), `data-score` 0..1.
+ * 'unknown', 'silence'. `data-class` holds the verdict slug (or unknown/silence), `data-score` 0..1,
+ * `data-maybe` the slug of the hedged guess shown beside `unknown` (else empty).
  */
 export class AnswerCard {
   constructor(root, classes, images) {
@@ -59,6 +60,7 @@ export class AnswerCard {
   message(kind) {
     this.state = { kind };
     this.root.dataset.class = '';
+    this.root.dataset.maybe = '';
     this.root.dataset.score = '';
     this.root.dataset.state = kind;
     this.clearAnswer();
@@ -75,7 +77,11 @@ export class AnswerCard {
     this.root.dataset.state = verdict === 'silence' || verdict === 'unknown' ? verdict : 'class';
     this.clearAnswer();
     const info = this.classes.get(verdict);
+    // A hedged guess beside `unknown`: one class stands out but not enough for a verdict.
+    const maybe = verdict === 'unknown' && result.maybe ? this.classes.get(result.maybe.class) : null;
+    this.root.dataset.maybe = maybe ? maybe.slug : '';
     if (verdict === 'silence') this.q('message').textContent = t('silence');
+    else if (maybe) this.q('message').textContent = t('maybe', { name: `${maybe.nameKo} · ${maybe.nameEn}` });
     else if (verdict === 'unknown' || !info) this.q('message').textContent = t('unknown');
     else {
       this.q('message').textContent = '';
@@ -96,6 +102,8 @@ export class AnswerCard {
       // Zero-shot classes have no recordings behind them: say that the answer is a guess from
       // YAMNet's AudioSet labels (right far less often than a trained class; see docs/eval.md).
       if (info.coverage === 'zero_shot') this.q('basis').textContent = t('basis_zero_shot');
+      // Classes learned from a handful of recordings (often one room, one device) generalise less.
+      if (info.coverage === 'trained_few') this.q('basis').textContent = t('basis_trained_few');
     }
     const others = (result.matches ?? []).filter((m) => m.class !== verdict).slice(0, 2);
     if (others.length && verdict !== 'silence') {

@@ -82,7 +82,7 @@ mod cli {
             #[arg(long, default_value_t = 5)]
             top_k: usize,
         },
-        /// Evaluate an index on the held-out split of a corpus: top-1/top-3, per-class recall, open-set figures.
+        /// Evaluate an index on the held-out split of a corpus, by group of classes: top-1/top-3, right verdicts, unknown, false accepts.
         Eval {
             /// The corpus manifest.tsv (or its folder).
             #[arg(long)]
@@ -260,8 +260,13 @@ mod cli {
                                     )
                                 })
                                 .unwrap_or_default();
+                            let maybe = r
+                                .maybe
+                                .as_ref()
+                                .map(|m| format!(" (not sure: maybe {} {:.2})", m.class, m.score))
+                                .unwrap_or_default();
                             println!(
-                                "{file}: {} ({:.2})  {}{fp}",
+                                "{file}: {} ({:.2}){maybe}  {}{fp}",
                                 r.verdict,
                                 r.score,
                                 cands.join(", ")
@@ -310,6 +315,7 @@ mod cli {
                 };
                 let threads = threads
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+                let groups = eval::ClassGroups::from_sounds(&data.sounds);
                 for name in conditions
                     .split(',')
                     .map(str::trim)
@@ -319,7 +325,7 @@ mod cli {
                         .with_context(|| format!("unknown condition {name:?}"))?;
                     let progress = bar();
                     let ev = condition.analyse(&model, &items, threads, &progress)?;
-                    let report = eval::evaluate(&matcher, &ev, name);
+                    let report = eval::evaluate(&matcher, &ev, name, &groups);
                     if json {
                         println!("{}", serde_json::to_string(&report)?);
                     } else {
@@ -339,9 +345,16 @@ mod cli {
         }
     }
 
-    /// `{"file", "verdict", "score", "matches", "fingerprint"}` in that order.
+    /// `{"file", "verdict", "score", "maybe", "matches", "fingerprint"}` in that order.
     fn order_keys(v: serde_json::Value) -> String {
-        let keys = ["file", "verdict", "score", "matches", "fingerprint"];
+        let keys = [
+            "file",
+            "verdict",
+            "score",
+            "maybe",
+            "matches",
+            "fingerprint",
+        ];
         let obj = v.as_object().cloned().unwrap_or_default();
         let parts: Vec<String> = keys
             .iter()

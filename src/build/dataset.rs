@@ -49,6 +49,9 @@ pub struct SoundItem {
     pub recording: String,
     /// Attribution (may be empty).
     pub credit: String,
+    /// The source's own label (the manifest's `label` column; for `other` folders, the folder the
+    /// file is in). `other` and `near` sounds with one label form one "other" group in training.
+    pub label: String,
 }
 
 /// Everything discovery found.
@@ -144,7 +147,7 @@ fn read_manifest(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> 
             path.display()
         ));
     };
-    let (rec_col, credit_col) = (col("recording"), col("credit"));
+    let (rec_col, credit_col, label_col) = (col("recording"), col("credit"), col("label"));
     let mut d = Dataset::default();
     for (n, line) in lines.enumerate() {
         if line.trim().is_empty() {
@@ -194,6 +197,7 @@ fn read_manifest(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> 
             role,
             recording,
             credit: get(credit_col).to_string(),
+            label: get(label_col).to_string(),
         });
     }
     Ok(d)
@@ -252,6 +256,10 @@ fn scan_folders(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> {
                 }
             });
         let recording = rel.with_extension("").to_string_lossy().into_owned();
+        let label = path
+            .parent()
+            .and_then(Path::file_name)
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         match (folder, sound) {
             (Some(FolderClass::Class(id)), true) => d.sounds.push(SoundItem {
                 path,
@@ -259,6 +267,7 @@ fn scan_folders(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> {
                 role: Role::Class,
                 recording,
                 credit: String::new(),
+                label,
             }),
             (Some(FolderClass::Class(id)), false) => d.images.entry(id).or_default().push(path),
             (Some(FolderClass::Other), true) => d.sounds.push(SoundItem {
@@ -267,6 +276,7 @@ fn scan_folders(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> {
                 role: Role::Other,
                 recording,
                 credit: String::new(),
+                label,
             }),
             (Some(FolderClass::Other), false) => d.unmatched.push(path),
             (None, _) if rel.parent().is_some_and(|p| p.as_os_str().is_empty()) => {
@@ -355,6 +365,7 @@ mod tests {
             role: Role::Class,
             recording: rec.into(),
             credit: String::new(),
+            label: String::new(),
         }
     }
 

@@ -34,6 +34,8 @@ pub struct ClipEvidence {
     pub class_id: Option<u16>,
     /// Role in the corpus.
     pub role: Role,
+    /// The source's own label ([`SoundItem::label`]).
+    pub label: String,
     /// Clean or augmented.
     pub variant: Variant,
     /// Non-silent window embeddings.
@@ -149,6 +151,7 @@ pub fn collect_with(
                         recording: item.recording.clone(),
                         class_id: item.class_id,
                         role: item.role,
+                        label: item.label.clone(),
                         variant: Variant::Clean,
                         embeddings: Vec::new(),
                         scores: Vec::new(),

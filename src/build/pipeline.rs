@@ -12,16 +12,21 @@ use evidence::{ClipEvidence, Variant};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use train::Target;
 
 /// Model id stored in indexes built with the committed YAMNet weights.
 pub const MODEL_ID: &str = "yamnet-int8-v1";
-/// Classes need at least this many training clips to be trained (others fall back to zero-shot).
-pub const MIN_TRAINING_CLIPS: usize = 8;
+/// Classes need at least this many training clips to be trained (others fall back to zero-shot):
+/// every class with a recording is learned, however few (see [`Coverage::TrainedFew`]).
+pub const MIN_TRAINING_CLIPS: usize = 1;
 /// Exemplars kept per trained class.
 pub const EXEMPLARS_PER_CLASS: usize = 8;
 /// Highest share of `other` clips the calibrated thresholds let through (as a trained or a
 /// zero-shot class together).
 pub const MAX_FALSE_ACCEPT: f32 = 0.05;
+/// Highest share of `other` clips given a hedged guess ("not sure — maybe …"), see
+/// [`crate::matcher::MatchResult::maybe`].
+pub const MAYBE_FALSE_ACCEPT: f32 = 0.15;
 /// Highest share of the calibration clips answered with a zero-shot class.
 pub const ZERO_SHOT_FALSE_ACCEPT: f32 = 0.01;
 /// Most augmented copies of an `other` or `near` clip (one noisy, one through a phone).
@@ -146,10 +151,11 @@ pub fn index_from_evidence(
         .filter(|(_, (n, _))| *n as usize >= MIN_TRAINING_CLIPS)
         .map(|(&c, _)| c)
         .collect();
-    let label_of = |e: &ClipEvidence| -> u16 {
+    let groups = other_groups(train);
+    let target_of = |e: &ClipEvidence| -> Target {
         match (e.role, e.class_id) {
-            (Role::Class, Some(c)) if trained.contains(&c) => c,
-            _ => 0,
+            (Role::Class, Some(c)) if trained.contains(&c) => Target::Class(c),
+            _ => Target::Other(groups.get(e.label.as_str()).copied().unwrap_or(0)),
         }
     };
     let rules = zero_shot::rules()?;
@@ -162,17 +168,22 @@ pub fn index_from_evidence(
             .iter()
             .filter(|e| !fold.contains(e.recording.as_str()))
             .collect();
-        let head = train::train_head(&examples(&fit, &label_of), &opts.train);
+        let head = train::train_head(&examples(&fit, &target_of), &opts.train);
         let held: Vec<&ClipEvidence> = evidence
             .iter()
             .filter(|e| fold.contains(e.recording.as_str()) && e.variant == Variant::Clean)
             .collect();
         calibration.extend(calibration_scores(&head, &rules, &held, &trained));
     }
-    let (unknown_threshold, zs_threshold) = calibrate(&calibration);
+    let Thresholds {
+        unknown: unknown_threshold,
+        maybe: maybe_threshold,
+        zero_shot: zs_threshold,
+    } = calibrate(&calibration);
     let all: Vec<&ClipEvidence> = evidence.iter().collect();
-    let mut head = train::train_head(&examples(&all, &label_of), &opts.train);
+    let mut head = train::train_head(&examples(&all, &target_of), &opts.train);
     head.unknown_threshold = unknown_threshold;
+    head.maybe_threshold = maybe_threshold;
 
     // Fingerprints of the training recordings of covered classes.
     let mut fingerprints = FingerprintTable::default();
@@ -198,7 +209,7 @@ pub fn index_from_evidence(
                 .get(&id)
                 .map_or((0, 0), |(n, r)| (*n, r.len() as u32));
             let coverage = if trained.contains(&id) {
-                Coverage::Trained
+                Coverage::trained_from(recs)
             } else if zs_classes.contains(&id) {
                 Coverage::ZeroShot
             } else {
@@ -222,7 +233,7 @@ pub fn index_from_evidence(
     };
     let build_info = format!(
         "source: {} ({} sounds: {} training, {} held out by recording, holdout {}, seed {}); augmentations per class clip: {}; \
-         trained classes: {}; unknown threshold {:.3}; zero-shot threshold {:.3}; failed clips: {}",
+         trained classes: {} ({} from a few recordings); other groups: {}; unknown threshold {:.3}; maybe threshold {:.3}; zero-shot threshold {:.3}; failed clips: {}",
         opts.input.file_name().map_or_else(|| opts.input.display().to_string(), |n| n.to_string_lossy().into_owned()),
         data.sounds.len(),
         train.len(),
@@ -231,7 +242,10 @@ pub fn index_from_evidence(
         opts.seed,
         opts.augmentations,
         trained.len(),
+        classes.iter().filter(|c| c.coverage == Coverage::TrainedFew).count(),
+        groups.len().max(1),
         unknown_threshold,
+        maybe_threshold,
         zs_threshold,
         failed.len()
     );
@@ -288,16 +302,27 @@ pub fn index_from_kept(
 
 fn examples(
     evidence: &[&ClipEvidence],
-    label_of: &dyn Fn(&ClipEvidence) -> u16,
+    target_of: &dyn Fn(&ClipEvidence) -> Target,
 ) -> Vec<train::Example> {
     evidence
         .iter()
         .filter(|e| !e.embeddings.is_empty())
         .map(|e| train::Example {
             x: e.clip_embedding(),
-            label: label_of(e),
+            target: target_of(e),
         })
         .collect()
+}
+
+/// The other groups of a training set: one per distinct source label of its `other` and `near`
+/// sounds (see [`train`]), numbered in label order.
+pub fn other_groups(train: &[SoundItem]) -> BTreeMap<&str, u32> {
+    let labels: std::collections::BTreeSet<&str> = train
+        .iter()
+        .filter(|s| s.role != Role::Class)
+        .map(|s| s.label.as_str())
+        .collect();
+    labels.into_iter().zip(0..).collect()
 }
 
 /// Splits `items` into `k` folds by recording (each fold the held-out share of what the previous
@@ -361,10 +386,21 @@ fn calibration_scores(
         .collect()
 }
 
+/// The calibrated decision thresholds.
+struct Thresholds {
+    /// Trained-class probability to answer the class.
+    unknown: f32,
+    /// Trained-class probability to offer it as a hedged guess.
+    maybe: f32,
+    /// Zero-shot score to answer a zero-shot class.
+    zero_shot: f32,
+}
+
 /// Thresholds from out-of-fold scores, sharing one false-accept budget: the zero-shot threshold lets
 /// at most [`ZERO_SHOT_FALSE_ACCEPT`] of `other` and trained-class clips be answered with a zero-shot
-/// class; the unknown threshold then lets through what is left of [`MAX_FALSE_ACCEPT`] on `other` clips.
-fn calibrate(scores: &[CalibrationScore]) -> (f32, f32) {
+/// class; the unknown threshold then lets through what is left of [`MAX_FALSE_ACCEPT`] on `other`
+/// clips; the maybe threshold gives at most [`MAYBE_FALSE_ACCEPT`] of them a hedged guess.
+fn calibrate(scores: &[CalibrationScore]) -> Thresholds {
     let zero_shot = scores
         .iter()
         .filter(|s| s.role != Role::Near)
@@ -377,11 +413,14 @@ fn calibrate(scores: &[CalibrationScore]) -> (f32, f32) {
         .filter(|s| s.best_zero_shot >= zs_threshold)
         .count();
     let budget = MAX_FALSE_ACCEPT - zs_accepts as f32 / others.len().max(1) as f32;
-    let negatives = others.iter().map(|s| s.best_trained).collect();
-    (
-        train::calibrate_threshold(negatives, budget.max(0.0), 0.3),
-        zs_threshold,
-    )
+    let negatives: Vec<f32> = others.iter().map(|s| s.best_trained).collect();
+    let unknown = train::calibrate_threshold(negatives.clone(), budget.max(0.0), 0.3);
+    let maybe = train::calibrate_threshold(negatives, MAYBE_FALSE_ACCEPT, 0.2).min(unknown);
+    Thresholds {
+        unknown,
+        maybe,
+        zero_shot: zs_threshold,
+    }
 }
 
 /// Up to [`EXEMPLARS_PER_CLASS`] clean clip embeddings (the mean half) per trained class: those closest to
@@ -526,6 +565,7 @@ mod tests {
                 role: if i % 3 == 0 { Role::Other } else { Role::Class },
                 recording: format!("rec{}", i / 2),
                 credit: String::new(),
+                label: String::new(),
             })
             .collect();
         let folds = folds_by_recording(&items, CALIBRATION_FOLDS, 8);

@@ -1,4 +1,4 @@
-//! The index file format, version 1: constants, the section directory, and the bounded
+//! The index file format, version 2: constants, the section directory, and the bounded
 //! byte cursor and quantisers shared by the reader (everywhere) and the writer (native).
 //!
 //! Input: raw index bytes. Output: the validated [`SectionEntry`] directory, or an
@@ -22,7 +22,7 @@
 //! |--------|-------------------------------------------------------------------------------------|
 //! | `CLAS` | u16 count; per class: u16 id, str slug, str category, str category_ko, str name_ko, str name_en, u8 coverage (0 trained, 1 zero-shot, 2 none), u32 clips, u32 recordings |
 //! | `IMGS` | u16 count; per image: u16 class id, str mime, str credit, blob bytes                |
-//! | `HEAD` | u32 input_dim, u32 outputs `k`, u16 × k class ids, f32 unknown_threshold, f32 × k bias, **fp16** × k·input_dim weights (row-major) |
+//! | `HEAD` | u32 input_dim, u32 outputs `k`, u16 × k class ids (0 = an "other" group; may repeat), f32 unknown_threshold, f32 maybe_threshold, f32 × k bias, **fp16** × k·input_dim weights (row-major) |
 //! | `ZSHT` | f32 threshold, u16 rules; per rule: u16 class id, u16 `m`, u16 × m AudioSet labels  |
 //! | `EXMP` | u32 dim, u32 count `e`, u16 × e class ids, f32 × e scales, **int8** × e·dim vectors (value = q · scale) |
 //! | `FPRT` | u16 recordings; per recording: u16 class id, str name; u32 entries; per entry (sorted): varint hash delta, varint recording, varint time |
@@ -42,7 +42,10 @@ use super::IndexError;
 /// The 8 bytes every index starts with.
 pub const MAGIC: [u8; 8] = *b"SORIIDX\0";
 /// The format version this crate reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// Version 2 (this one): several "other" outputs in the head, the maybe threshold, coverage code 3
+/// (learned from a few recordings). Version 1 indexes are refused with a message to rebuild.
+pub const FORMAT_VERSION: u32 = 2;
 /// Most sections a directory may list.
 pub const MAX_SECTIONS: u32 = 64;
 /// Bytes before the directory: magic, version, feature hash, section count.

@@ -23,7 +23,8 @@ fn gzip_len(_data: &[u8]) -> Option<usize> {
 
 fn coverage_name(c: Coverage) -> &'static str {
     match c {
-        Coverage::Trained => "trained",
+        Coverage::Trained => "many recs",
+        Coverage::TrainedFew => "few recs",
         Coverage::ZeroShot => "zero-shot",
         Coverage::None => "none",
     }
@@ -66,9 +67,10 @@ pub fn inspect_report(index: &Index, raw: &[u8]) -> String {
     let count = |c: Coverage| index.classes.iter().filter(|k| k.coverage == c).count();
     let _ = writeln!(
         r,
-        "\nclasses: {} ({} trained, {} zero-shot, {} none), {} with images",
+        "\nclasses: {} ({} learned from many recordings, {} from a few, {} zero-shot, {} none), {} with images",
         index.classes.len(),
         count(Coverage::Trained),
+        count(Coverage::TrainedFew),
         count(Coverage::ZeroShot),
         count(Coverage::None),
         index.classes.iter().filter(|c| c.image.is_some()).count()
@@ -108,10 +110,12 @@ pub fn inspect_report(index: &Index, raw: &[u8]) -> String {
     let h = &index.head;
     let _ = writeln!(
         r,
-        "\nhead: {} outputs x {} inputs (fp16), unknown threshold {}",
+        "\nhead: {} outputs ({} other groups) x {} inputs (fp16), unknown threshold {}, maybe threshold {}",
         h.outputs.len(),
+        h.outputs.iter().filter(|&&o| o == 0).count(),
         h.input_dim,
-        h.unknown_threshold
+        h.unknown_threshold,
+        h.maybe_threshold
     );
     let z = &index.zero_shot;
     let _ = writeln!(

@@ -183,7 +183,11 @@ impl Index {
             return bad(format!("head output for unknown class id {o}"));
         }
         let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
-        if !finite(&h.weights) || !finite(&h.bias) || !h.unknown_threshold.is_finite() {
+        if !finite(&h.weights)
+            || !finite(&h.bias)
+            || !h.unknown_threshold.is_finite()
+            || !h.maybe_threshold.is_finite()
+        {
             return bad("head has non-finite numbers".into());
         }
         let z = &self.zero_shot;

@@ -69,6 +69,7 @@ fn read_classes(data: &[u8]) -> Result<Vec<IndexClass>, IndexError> {
             0 => Coverage::Trained,
             1 => Coverage::ZeroShot,
             2 => Coverage::None,
+            3 => Coverage::TrainedFew,
             x => {
                 return Err(IndexError::Corrupt(format!(
                     "class {id} has unknown coverage code {x}"
@@ -115,6 +116,7 @@ fn read_head(data: &[u8]) -> Result<Head, IndexError> {
     let k = c.count_u32(2 + 4)?;
     let outputs = c.u16s(k)?;
     let unknown_threshold = c.f32()?;
+    let maybe_threshold = c.f32()?;
     let bias = c.f32s(k)?;
     let n = k
         .checked_mul(input_dim as usize)
@@ -130,6 +132,7 @@ fn read_head(data: &[u8]) -> Result<Head, IndexError> {
         weights,
         bias,
         unknown_threshold,
+        maybe_threshold,
     })
 }
 

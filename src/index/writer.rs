@@ -91,6 +91,7 @@ impl Index {
                 Coverage::Trained => 0,
                 Coverage::ZeroShot => 1,
                 Coverage::None => 2,
+                Coverage::TrainedFew => 3,
             });
             put_u32(&mut b, c.clips);
             put_u32(&mut b, c.recordings);
@@ -123,6 +124,7 @@ impl Index {
         put_u32(&mut b, h.outputs.len() as u32);
         h.outputs.iter().for_each(|&o| put_u16(&mut b, o));
         put_f32(&mut b, h.unknown_threshold);
+        put_f32(&mut b, h.maybe_threshold);
         h.bias.iter().for_each(|&x| put_f32(&mut b, x));
         for &w in &h.weights {
             b.extend_from_slice(&half::f16::from_f32(w).to_le_bytes());

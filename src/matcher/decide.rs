@@ -114,7 +114,7 @@ impl Matcher {
             .outputs
             .iter()
             .zip(&probs)
-            .filter(|(&c, _)| c != 0 && self.coverage(c) == Coverage::Trained)
+            .filter(|(&c, _)| c != 0 && self.coverage(c).is_trained())
             .map(|(&c, &p)| (c, p))
             .collect();
         if !self.index.zero_shot.rules.is_empty() {
@@ -154,6 +154,7 @@ impl Matcher {
             score: 0.0,
             matches: Vec::new(),
             fingerprint: None,
+            maybe: None,
         }
     }
 
@@ -187,10 +188,24 @@ impl Matcher {
             })
             .collect();
         let accepted = ranked.first().filter(|&&(c, s)| match self.coverage(c) {
-            Coverage::Trained => s >= self.index.head.unknown_threshold,
+            Coverage::Trained | Coverage::TrainedFew => s >= self.index.head.unknown_threshold,
             Coverage::ZeroShot => s >= self.index.zero_shot.threshold,
             Coverage::None => false,
         });
+        // A hedged guess: the best trained class, when the verdict is `unknown` but it stands out.
+        let maybe = ranked
+            .first()
+            .filter(|&&(c, s)| {
+                accepted.is_none()
+                    && self.coverage(c).is_trained()
+                    && s >= self.index.head.maybe_threshold
+            })
+            .and_then(|&(c, s)| {
+                Some(ClassScore {
+                    class: self.slug(c)?.to_string(),
+                    score: s,
+                })
+            });
         let (verdict, score) = match (&fingerprint, accepted) {
             (Some(fp), _) => {
                 let class_score = matches
@@ -205,11 +220,13 @@ impl Matcher {
                 1.0 - ranked.first().map_or(0.0, |r| r.1),
             ),
         };
+        let maybe = maybe.filter(|_| verdict == UNKNOWN);
         MatchResult {
             verdict,
             score,
             matches,
             fingerprint,
+            maybe,
         }
     }
 

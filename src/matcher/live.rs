@@ -167,6 +167,7 @@ impl LiveSession {
                 score: 0.0,
                 matches: Vec::new(),
                 fingerprint: None,
+                maybe: None,
             };
         }
         let embeddings: Vec<&[f32]> = self

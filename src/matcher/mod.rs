@@ -7,8 +7,8 @@
 //!        --fingerprint::FingerprintTable::query-----------+
 //! ```
 //!
-//! A class is only ever offered when the index covers it ([`Coverage::Trained`] or
-//! [`Coverage::ZeroShot`]); everything else ends as `unknown`.
+//! A class is only ever offered when the index covers it ([`Coverage::Trained`],
+//! [`Coverage::TrainedFew`] or [`Coverage::ZeroShot`]); everything else ends as `unknown`.
 
 mod analyze;
 mod decide;
@@ -38,27 +38,50 @@ fn fold_fingerprint_key(feature_hash: u64, fingerprint_key: u32) -> u64 {
 /// What the index can do for a class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Coverage {
-    /// The head was trained on recordings of this class.
+    /// The head was trained on recordings of this class: many of them (at least
+    /// [`FEW_RECORDINGS`]).
     Trained,
-    /// Only a zero-shot prior from YAMNet's AudioSet scores.
+    /// The head was trained on a few recordings of this class (fewer than [`FEW_RECORDINGS`]):
+    /// it is answered like a trained class, but may not generalise to other rooms and devices.
+    TrainedFew,
+    /// Only a zero-shot prior from the model's AudioSet scores.
     ZeroShot,
     /// Not recognisable with this index: never offered as an answer.
     None,
 }
 
+/// A class learned from fewer training recordings than this is [`Coverage::TrainedFew`].
+pub const FEW_RECORDINGS: u32 = 8;
+
 impl Coverage {
-    /// Stable lowercase name: `trained`, `zero_shot`, `none`.
+    /// Stable lowercase name: `trained`, `trained_few`, `zero_shot`, `none`.
     pub fn as_str(self) -> &'static str {
         match self {
             Coverage::Trained => "trained",
+            Coverage::TrainedFew => "trained_few",
             Coverage::ZeroShot => "zero_shot",
             Coverage::None => "none",
+        }
+    }
+
+    /// Whether the head has an output for the class (learned from many or a few recordings).
+    pub fn is_trained(self) -> bool {
+        matches!(self, Coverage::Trained | Coverage::TrainedFew)
+    }
+
+    /// The coverage of a class the head was trained on, from its training recordings.
+    pub fn trained_from(recordings: u32) -> Coverage {
+        if recordings >= FEW_RECORDINGS {
+            Coverage::Trained
+        } else {
+            Coverage::TrainedFew
         }
     }
 }
 
 /// A linear classifier over the clip embedding: `logits = weights · x + bias`,
-/// softmax over outputs; output `k` stands for class id `outputs[k]` (0 = "other").
+/// softmax over outputs; output `k` stands for class id `outputs[k]`, where 0 = "other" (one
+/// output per other group, so 0 may repeat; see `build::train`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Head {
     /// Length of the clip embedding the head expects.
@@ -71,6 +94,9 @@ pub struct Head {
     pub bias: Vec<f32>,
     /// Softmax probability a class must reach to be answered instead of `unknown`.
     pub unknown_threshold: f32,
+    /// Softmax probability at which a class the head is not sure enough of is still offered as
+    /// a hedged guess beside `unknown` ([`MatchResult::maybe`]); at most `unknown_threshold`.
+    pub maybe_threshold: f32,
 }
 
 impl Head {
@@ -92,14 +118,19 @@ impl Head {
         logits
     }
 
-    /// The share of `probs` (from [`Head::probabilities`]) the head gives to "other": 1 when it has
-    /// no "other" output or `probs` is empty, as then no trained class claims the clip.
+    /// The share of `probs` (from [`Head::probabilities`]) the head gives to "other": the sum over
+    /// its other groups (every output with class id 0); 1 when it has no "other" output or `probs`
+    /// does not fit, as then no trained class claims the clip.
     pub fn other_probability(&self, probs: &[f32]) -> f32 {
+        if probs.len() != self.outputs.len() || !self.outputs.contains(&0) {
+            return 1.0;
+        }
         self.outputs
             .iter()
-            .position(|&c| c == 0)
-            .and_then(|k| probs.get(k).copied())
-            .unwrap_or(1.0)
+            .zip(probs)
+            .filter(|(&c, _)| c == 0)
+            .map(|(_, &p)| p)
+            .sum()
     }
 }
 
@@ -243,6 +274,10 @@ pub struct MatchResult {
     pub matches: Vec<ClassScore>,
     /// Exact recording identification, when the audio is an indexed recording.
     pub fingerprint: Option<FingerprintMatch>,
+    /// When the verdict is `unknown` but one trained class stands out (its probability reaches the
+    /// head's `maybe_threshold`): that class, offered as a hedged guess ("not sure — maybe a
+    /// kettle?"). `None` otherwise.
+    pub maybe: Option<ClassScore>,
 }
 
 /// The verdict for audio with no sound in it.
@@ -294,6 +329,7 @@ mod tests {
             weights: vec![1.0, 0.0, 0.0, 1.0],
             bias: vec![0.0, 0.0],
             unknown_threshold: 0.5,
+            maybe_threshold: 0.3,
         };
         assert!(head.probabilities(&[1.0]).is_empty());
         let p = head.probabilities(&[0.0, 5.0]);
@@ -315,9 +351,15 @@ mod tests {
         );
         let without_other = Head {
             outputs: vec![3, 5],
-            ..head
+            ..head.clone()
         };
         assert_eq!(without_other.other_probability(&[0.4, 0.6]), 1.0);
+        let groups = Head {
+            outputs: vec![0, 0, 3],
+            ..head
+        };
+        assert!((groups.other_probability(&[0.25, 0.5, 0.25]) - 0.75).abs() < 1e-6);
+        assert_eq!(groups.other_probability(&[0.5, 0.5]), 1.0, "wrong length");
     }
 
     #[test]

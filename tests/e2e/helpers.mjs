@@ -161,12 +161,14 @@ export async function readManifest() {
 /**
  * Picks test clips: one per class, for `count` classes, from clips the default index did not train on.
  * Uses tests/e2e/heldout.json (a list of corpus-relative paths, or {clips: [...]}) when present;
- * otherwise any clip whose manifest role is 'class' (and says so).
+ * otherwise any clip whose manifest role is 'class' (and says so). `few` of the classes are taken
+ * from those the corpus has only a few recordings of (heldout.json's `group: "few"`), first.
  */
-export async function pickClips(count, { minSeconds = 0 } = {}) {
+export async function pickClips(count, { minSeconds = 0, few = 0 } = {}) {
   const rows = (await readManifest()).filter((r) => r.role === 'class' && r.class);
   const heldPath = fileURLToPath(new URL('./heldout.json', import.meta.url));
   let pool = rows;
+  let fewClasses = new Set();
   if (existsSync(heldPath)) {
     const raw = JSON.parse(await readFile(heldPath, 'utf8'));
     const list = Array.isArray(raw) ? raw : (raw.clips ?? raw.paths ?? []);
@@ -175,18 +177,21 @@ export async function pickClips(count, { minSeconds = 0 } = {}) {
     // Held-out clips the native matcher answers rightly (heldout.json's native_verdict): the browser must too.
     const right = list.filter((x) => typeof x === 'string' || !x.native_verdict || x.native_verdict === x.class);
     const held = new Set(right.map((x) => norm(typeof x === 'string' ? x : (x.path ?? ''))));
+    fewClasses = new Set(list.filter((x) => x.group === 'few').map((x) => x.class));
     pool = rows.filter((r) => held.has(r.path));
     console.log(`using ${pool.length} held-out clips from heldout.json`);
   } else console.log('tests/e2e/heldout.json absent: picking any class clips (may include training clips)');
   const seen = new Set();
   const picked = [];
-  for (const r of pool) {
-    if (seen.has(r.class)) continue;
-    if (minSeconds && durationOf(join(CORPUS, r.path)) < minSeconds) continue;
+  const take = (r) => {
+    if (seen.has(r.class) || picked.length === count) return;
+    if (minSeconds && durationOf(join(CORPUS, r.path)) < minSeconds) return;
     seen.add(r.class);
     picked.push({ ...r, abs: join(CORPUS, r.path) });
-    if (picked.length === count) break;
-  }
+  };
+  for (const r of pool.filter((r) => fewClasses.has(r.class))) if (picked.length < few) take(r);
+  if (picked.length < few) throw new Error(`only ${picked.length} held-out clips of few-recording classes, ${few} wanted`);
+  for (const r of pool) take(r);
   return picked;
 }
 

@@ -48,7 +48,9 @@ test('first load reaches ready, renders all 76 classes, and stays within the loa
     const groups = await page.locator('[data-testid=gallery] .gal-group').count();
     assert.ok(groups >= 5, `classes are grouped by category (${groups} groups)`);
     const covs = await items.evaluateAll((els) => [...new Set(els.map((e) => e.dataset.coverage))]);
-    for (const c of covs) assert.ok(['trained', 'zero_shot', 'none'].includes(c), `known coverage ${c}`);
+    for (const c of covs) assert.ok(['trained', 'trained_few', 'zero_shot', 'none'].includes(c), `known coverage ${c}`);
+    for (const c of ['trained', 'trained_few', 'zero_shot'])
+      assert.ok(covs.includes(c), `the default index has classes of coverage ${c} (${covs})`);
     const badges = await page.locator('[data-testid=gallery] .badge').count();
     assert.equal(badges, 76, 'every class has a coverage badge');
     const imgs = await page.locator('[data-testid=gallery] img[src^="blob:"]').count();
@@ -122,6 +124,46 @@ test('a zero-shot answer says it is a guess from AudioSet labels; a trained one 
     assert.ok(!(await basis.isVisible()));
     await show('unknown');
     assert.equal(await basis.textContent(), '');
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('a class learned from a few recordings says so; an unsure answer offers its hedged guess', async () => {
+  const ctx = await launchBrowser();
+  try {
+    const page = await openReady(ctx, site.url);
+    const few = await page
+      .locator('[data-testid=gallery] .gal-item[data-coverage=trained_few]')
+      .first()
+      .getAttribute('data-slug');
+    assert.ok(few, 'the default index has classes learned from a few recordings');
+    const card = page.locator('[data-testid=verdict]');
+    const basis = card.locator('[data-role=basis]');
+    const message = card.locator('[data-role=message]');
+    await page.evaluate((v) => window.__sori.card.show({ verdict: v, score: 0.7, matches: [] }), few);
+    const lang = await page.evaluate(() => document.documentElement.lang);
+    assert.match(await basis.textContent(), lang === 'ko' ? /녹음 몇 개/ : /only a few recordings/);
+    // `unknown` with a hedged guess: the card names the class as a question, in both languages.
+    await page.evaluate(
+      (v) => window.__sori.card.show({ verdict: 'unknown', score: 0.6, matches: [], maybe: { class: v, score: 0.4 } }),
+      few,
+    );
+    assert.equal(await card.getAttribute('data-class'), 'unknown');
+    assert.equal(await card.getAttribute('data-maybe'), few);
+    const names = await page.evaluate((v) => {
+      const c = window.__sori.classes.get(v);
+      return [c.nameKo, c.nameEn];
+    }, few);
+    const text = await message.textContent();
+    assert.ok(text.includes(names[0]) && text.includes(names[1]), `the guess is named: ${text}`);
+    assert.match(text, lang === 'ko' ? /잘 모르겠어요/ : /Not sure/);
+    await page.click('[data-testid=lang]');
+    assert.match(await message.textContent(), lang === 'ko' ? /Not sure/ : /잘 모르겠어요/, 'the guess follows the language');
+    // Plain `unknown` (no guess) says so without naming a class.
+    await page.evaluate(() => window.__sori.card.show({ verdict: 'unknown', score: 0.9, matches: [], maybe: null }));
+    assert.equal(await card.getAttribute('data-maybe'), '');
+    assert.ok(!(await message.textContent()).includes(names[1]));
   } finally {
     await ctx.close();
   }
