@@ -60,6 +60,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod efficientat;
 mod format;
 mod kernels;
 mod yamnet;
@@ -87,8 +88,9 @@ pub enum EmbedError {
     /// The model file is not a Sori model, is truncated or corrupt.
     #[error("invalid model file: {0}")]
     InvalidModel(String),
-    /// The file does not start with [`MAGIC`].
-    #[error("not a Sori YAMNet model (bad magic)")]
+    /// The file does not start with the model's magic ([`MAGIC`] for YAMNet,
+    /// [`efficientat::MN04_MAGIC`] for mn04).
+    #[error("not a Sori model of this kind (bad magic)")]
     BadMagic,
     /// The file's format version is not the one this build reads.
     #[error("unsupported model format version {found} (this build reads {expected})")]
@@ -112,7 +114,11 @@ pub enum EmbedError {
         /// CRC of the bytes read.
         computed: u32,
     },
-    /// A layer record does not have the shape YAMNet needs.
+    /// The input to a forward pass has the wrong shape (mn04; YAMNet's fixed patch size is checked
+    /// by an assertion instead).
+    #[error("invalid model input: {0}")]
+    InvalidInput(String),
+    /// A layer record does not have the shape the model needs.
     #[error("layer {layer}: {detail}")]
     LayerMismatch {
         /// Zero-based layer record index.
