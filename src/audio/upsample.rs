@@ -68,19 +68,16 @@ impl Upsampler2x {
     /// Allocates only when `x` is longer than any input before (or `out` must grow).
     pub fn process_into(&mut self, x: &[f32], out: &mut Vec<f32>) {
         let (n, m) = (x.len(), HALF_TAPS);
+        let blocks = n.div_ceil(BLOCK);
         self.padded.clear();
-        self.padded.resize(n + 2 * m, 0.0);
+        self.padded.resize(blocks * BLOCK + 2 * m, 0.0);
         self.padded[m..m + n].copy_from_slice(x);
         self.odd.clear();
-        self.odd.resize(n, 0.0);
-        // y_odd[k] += h[j] * (x[k - j] + x[k + 1 + j]), one tap at a time over the whole signal:
-        // contiguous slices, so the inner loop vectorises.
-        for (j, &h) in self.taps.iter().enumerate() {
-            let left = &self.padded[m - j..][..n];
-            let right = &self.padded[m + 1 + j..][..n];
-            for ((o, &l), &r) in self.odd.iter_mut().zip(left).zip(right) {
-                *o += h * (l + r);
-            }
+        self.odd.resize(blocks * BLOCK, 0.0);
+        let taps: &[f32; HALF_TAPS] = self.taps[..].try_into().expect("HALF_TAPS taps");
+        for (b, odd) in self.odd.chunks_exact_mut(BLOCK).enumerate() {
+            let odd: &mut [f32; BLOCK] = odd.try_into().expect("BLOCK samples");
+            interpolate_block(&self.padded[b * BLOCK..][..BLOCK + 2 * m], taps, odd);
         }
         out.clear();
         out.reserve(2 * n);
@@ -89,6 +86,25 @@ impl Upsampler2x {
             out.push(odd);
         }
     }
+}
+
+/// Output samples interpolated per block: the accumulator stays in registers / L1.
+const BLOCK: usize = 64;
+
+/// `odd[k] = Σ_j h[j] (x[m + k - j] + x[m + k + 1 + j])` for one block; `x` holds the block's
+/// samples with `HALF_TAPS` of context on each side. Fixed sizes, so the loop over `k` vectorises.
+#[inline(always)]
+fn interpolate_block(x: &[f32], taps: &[f32; HALF_TAPS], odd: &mut [f32; BLOCK]) {
+    let m = HALF_TAPS;
+    let mut acc = [0f32; BLOCK];
+    for (j, &h) in taps.iter().enumerate() {
+        let left: &[f32; BLOCK] = x[m - j..][..BLOCK].try_into().expect("BLOCK samples");
+        let right: &[f32; BLOCK] = x[m + 1 + j..][..BLOCK].try_into().expect("BLOCK samples");
+        for k in 0..BLOCK {
+            acc[k] += h * (left[k] + right[k]);
+        }
+    }
+    *odd = acc;
 }
 
 #[cfg(test)]

@@ -75,8 +75,24 @@ pub(crate) fn conv_single_channel<const K: usize, const FMA: bool>(
     (oh, ow)
 }
 
+/// Output positions `lo..hi` whose whole `K`-tap window lies inside `0..n` (no padding needed).
+#[inline(always)]
+fn interior<const K: usize>(n: usize, on: usize, stride: usize) -> (usize, usize) {
+    let pad = K / 2;
+    let lo = pad.div_ceil(stride);
+    let hi = if n + pad >= K {
+        ((n + pad - K) / stride + 1).min(on)
+    } else {
+        0
+    };
+    (lo.min(hi), hi)
+}
+
 /// Depthwise `K x K` convolution + bias + `act`. `input` is `[h][w][c]`, `weights` `[K][K][c]`,
 /// `out` receives `[oh][ow][c]`; returns `(oh, ow)`. `c` must be a multiple of [`LANES`].
+///
+/// Interior positions (the whole window inside the input) take a branch-free path over the `K`
+/// input rows; border positions clip the window with [`taps`].
 #[inline(always)]
 pub(crate) fn depthwise<const K: usize, const FMA: bool>(
     input: &[f32],
@@ -90,11 +106,36 @@ pub(crate) fn depthwise<const K: usize, const FMA: bool>(
     debug_assert_eq!(c % LANES, 0);
     let pad = K / 2;
     let (oh, ow) = (out_size(h, K, stride), out_size(w, K, stride));
+    let (ylo, yhi) = interior::<K>(h, oh, stride);
+    let (xlo, xhi) = interior::<K>(w, ow, stride);
+    let window = (K - 1) * c + LANES;
     for oy in 0..oh {
         let (ky0, ky1) = taps::<K>(oy, stride, pad, h);
+        let inner_y = ky0 == 0 && ky1 == K;
         for ox in 0..ow {
-            let (kx0, kx1) = taps::<K>(ox, stride, pad, w);
             let o = &mut out[(oy * ow + ox) * c..][..c];
+            if inner_y && (xlo..xhi).contains(&ox) {
+                let (iy0, ix0) = (oy * stride - pad, ox * stride - pad);
+                for ch in (0..c).step_by(LANES) {
+                    let mut acc = lanes(&bias[ch..]);
+                    for ky in 0..K {
+                        let row = &input[((iy0 + ky) * w + ix0) * c + ch..][..window];
+                        let wrow = &weights[ky * K * c + ch..][..window];
+                        for kx in 0..K {
+                            fma_lanes::<FMA>(
+                                &mut acc,
+                                &lanes(&row[kx * c..]),
+                                &lanes(&wrow[kx * c..]),
+                            );
+                        }
+                    }
+                    for (o, a) in o[ch..ch + LANES].iter_mut().zip(acc) {
+                        *o = act.apply(a);
+                    }
+                }
+                continue;
+            }
+            let (kx0, kx1) = taps::<K>(ox, stride, pad, w);
             for ch in (0..c).step_by(LANES) {
                 let mut acc = lanes(&bias[ch..]);
                 for ky in ky0..ky1 {
@@ -111,6 +152,7 @@ pub(crate) fn depthwise<const K: usize, const FMA: bool>(
             }
         }
     }
+    let _ = (ylo, yhi);
     (oh, ow)
 }
 
