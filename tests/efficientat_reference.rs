@@ -6,18 +6,19 @@
 //! NumPy forward pass.
 //!
 //! Run with `--nocapture` to see the measured numbers.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use common::{cosine, f32s, max_abs_diff};
+use common::{cosine, f32s, max_abs_diff, mel_from_reference, top5};
 use sori::embed::efficientat::{
     encode, labels, BlockSpec, Encoding, LayerKind, LayerSpec, LayerWeights, Mn04, Mn04Output,
     BLOCKS, MN04_MODEL_PATH,
 };
-use sori::features::{EfficientAtMel, LogMel};
+use sori::features::EfficientAtMel;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -42,29 +43,9 @@ fn fixture(name: &str) -> Vec<f32> {
     read_f32(&root().join("tests/fixtures/efficientat_ref").join(name))
 }
 
-/// `[128][T]` (PyTorch) -> a frames-major [`LogMel`].
-fn mel_from_reference(m: &[f32]) -> LogMel {
-    let frames = m.len() / 128;
-    let data = (0..frames * 128)
-        .map(|i| m[(i % 128) * frames + i / 128])
-        .collect();
-    LogMel {
-        bands: 128,
-        frames,
-        data,
-    }
-}
-
 fn shipped() -> Mn04 {
     let bytes = std::fs::read(root().join(MN04_MODEL_PATH)).expect("reading the model");
     Mn04::from_bytes(&bytes).expect("the shipped model loads")
-}
-
-fn top5(logits: &[f32]) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..logits.len()).collect();
-    idx.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
-    idx.truncate(5);
-    idx
 }
 
 #[test]

@@ -68,24 +68,13 @@ const MN04_LOGITS: &[u8] = include_bytes!("fixtures/efficientat_ref/logits_527.f
 const MN04_FEATURES_SORIM: &[u8] = include_bytes!("fixtures/efficientat_ref/features_sorim.f32");
 const MN04_LOGITS_SORIM: &[u8] = include_bytes!("fixtures/efficientat_ref/logits_sorim.f32");
 
-fn top5(v: &[f32]) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..v.len()).collect();
-    idx.sort_by(|&a, &b| v[b].total_cmp(&v[a]));
-    idx.truncate(5);
-    idx
-}
-
 #[wasm_bindgen_test]
 fn wasm_efficientat_matches_the_reference() {
     use sori::embed::efficientat::Mn04;
     let mel = sori::features::EfficientAtMel::new().compute(&f32s(MN04_INPUT));
-    let want = f32s(MN04_MEL); // [128][T]
-    let frames = want.len() / 128;
-    assert_eq!(mel.frames, frames);
-    let want: Vec<f32> = (0..frames * 128)
-        .map(|i| want[(i % 128) * frames + i / 128])
-        .collect();
-    let d = max_abs_diff(&mel.data, &want);
+    let want = mel_from_reference(&f32s(MN04_MEL));
+    assert_eq!(mel.frames, want.frames);
+    let d = max_abs_diff(&mel.data, &want.data);
     let model = Mn04::from_bytes(MN04).expect("the committed mn04 loads in wasm");
     let out = model.forward(&mel, &mut model.new_scratch()).unwrap();
     let (cf, cl) = (

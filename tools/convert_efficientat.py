@@ -40,6 +40,9 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file
 
+# The same int8 quantiser (per output channel, least-squares scale) and hashing as YAMNet's converter.
+from convert_yamnet import quantise, sha256_of  # noqa: E402  (numpy only at import time)
+
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT.parent / "shared" / "models" / "efficientat-mn04"
 WEIGHTS_FILE = "mn04_as_mAP_432.safetensors"
@@ -85,10 +88,6 @@ SIZE_TARGET = 1_200_000
 
 def log(msg: str) -> None:
     print(f"[convert] {msg}", file=sys.stderr, flush=True)
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # -------------------------------------------------------------------------------------------------------------
@@ -256,26 +255,6 @@ class Reference:
 # -------------------------------------------------------------------------------------------------------------
 # 4. Quantisation
 # -------------------------------------------------------------------------------------------------------------
-
-
-def quantise(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric int8 per output channel (the last axis): `q = round(w / scale)` in -127..127. Each channel's
-    scale is the one among `max|w| * r / 127`, r = 0.50..1.00 (26 steps), with the least squared error."""
-    flat = w.reshape(-1, w.shape[-1])
-    amax = np.max(np.abs(flat), axis=0)
-    amax = np.where(amax > 0, amax, 127.0)
-    best_scale, best_err = None, None
-    for r in np.linspace(0.5, 1.0, 26):
-        scale = (amax * r / 127.0).astype(np.float32).astype(np.float64)
-        err = ((np.clip(np.rint(flat / scale), -127, 127) * scale - flat) ** 2).sum(axis=0)
-        if best_scale is None:
-            best_scale, best_err = scale, err
-        else:
-            better = err < best_err
-            best_scale = np.where(better, scale, best_scale)
-            best_err = np.where(better, err, best_err)
-    q = np.clip(np.rint(w / best_scale), -127, 127).astype(np.int8)
-    return q, best_scale.astype(np.float32)
 
 
 def dequantised(r: dict, enc: int) -> np.ndarray:

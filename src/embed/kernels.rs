@@ -392,11 +392,11 @@ pub(crate) fn mean_pool(input: &[f32], positions: usize, out: &mut [f32]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Deterministic pseudo-random values in [-1, 1).
-    fn values(n: usize, seed: u64) -> Vec<f32> {
+    pub(crate) fn values(n: usize, seed: u64) -> Vec<f32> {
         let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
         (0..n)
             .map(|_| {
@@ -507,46 +507,43 @@ mod tests {
     }
 
     #[test]
-    fn pointwise_gemm_matches_naive_including_partial_tiles() {
+    fn pointwise_gemm_matches_naive_including_partial_tiles_and_every_epilogue() {
+        let epilogues = [
+            Epilogue::Store(Act::Relu),
+            Epilogue::Store(Act::Hardswish),
+            Epilogue::Store(Act::None),
+            Epilogue::AddTo,
+        ];
         for &(rows, cin, cout) in &[(6, 16, 8), (1, 8, 16), (24, 64, 32), (13, 5, 24)] {
             let a = values(rows * cin, 7);
             let w = values(cin * cout, 8);
             let b = values(cout, 9);
+            let residual = values(rows * cout, 10);
             let panels = pack_panels(&w, cin, cout);
             let mut packed = vec![f32::NAN; rows.div_ceil(MR_WIDE) * MR_WIDE * cin];
-            let mut out = vec![f32::NAN; rows * cout];
-            pack_rows::<MR>(&a, rows, cin, &mut packed);
-            pointwise::<MR, false>(
-                &packed,
-                rows,
-                cin,
-                &panels,
-                &b,
-                Epilogue::Store(Act::Relu),
-                &mut out,
-            );
-            let mut out_wide = vec![f32::NAN; rows * cout];
-            pack_rows::<MR_WIDE>(&a, rows, cin, &mut packed);
-            pointwise::<MR_WIDE, true>(
-                &packed,
-                rows,
-                cin,
-                &panels,
-                &b,
-                Epilogue::Store(Act::Relu),
-                &mut out_wide,
-            );
-            let mut want = vec![0.0; rows * cout];
-            for r in 0..rows {
-                for o in 0..cout {
-                    let s: f64 = (0..cin)
-                        .map(|i| (a[r * cin + i] * w[i * cout + o]) as f64)
-                        .sum();
-                    want[r * cout + o] = (s + b[o] as f64).max(0.0) as f32;
-                }
+            for epi in epilogues {
+                let want: Vec<f32> = (0..rows * cout)
+                    .map(|k| {
+                        let (r, o) = (k / cout, k % cout);
+                        let s: f64 = (0..cin)
+                            .map(|i| f64::from(a[r * cin + i] * w[i * cout + o]))
+                            .sum();
+                        let v = (s + f64::from(b[o])) as f32;
+                        match epi {
+                            Epilogue::Store(act) => act.apply(v),
+                            Epilogue::AddTo => v + residual[k],
+                        }
+                    })
+                    .collect();
+                let mut out = residual.clone();
+                pack_rows::<MR>(&a, rows, cin, &mut packed);
+                pointwise::<MR, false>(&packed, rows, cin, &panels, &b, epi, &mut out);
+                assert_close(&out, &want, 1e-5);
+                let mut out = residual.clone();
+                pack_rows::<MR_WIDE>(&a, rows, cin, &mut packed);
+                pointwise::<MR_WIDE, true>(&packed, rows, cin, &panels, &b, epi, &mut out);
+                assert_close(&out, &want, 1e-5);
             }
-            assert_close(&out, &want, 1e-5);
-            assert_close(&out_wide, &want, 1e-5);
         }
     }
 

@@ -34,6 +34,14 @@ fn fma_lanes<const FMA: bool>(acc: &mut [f32; LANES], x: &[f32; LANES], w: &[f32
     }
 }
 
+/// `out[l] = act(acc[l])`.
+#[inline(always)]
+fn store(out: &mut [f32], acc: [f32; LANES], act: Act) {
+    for (o, a) in out[..LANES].iter_mut().zip(acc) {
+        *o = act.apply(a);
+    }
+}
+
 /// Full `K x K` convolution of a 1-channel `[h][w]` input, + bias + `act`. `weights` is
 /// `[K][K][cout]`, `out` receives `[oh][ow][cout]`; returns `(oh, ow)`.
 #[inline(always)]
@@ -66,9 +74,7 @@ pub(crate) fn conv_single_channel<const K: usize, const FMA: bool>(
                         );
                     }
                 }
-                for (o, a) in o[ch..ch + LANES].iter_mut().zip(acc) {
-                    *o = act.apply(a);
-                }
+                store(&mut o[ch..], acc, act);
             }
         }
     }
@@ -111,7 +117,7 @@ pub(crate) fn depthwise<const K: usize, const FMA: bool>(
     let window = (K - 1) * c + LANES;
     for oy in 0..oh {
         let (ky0, ky1) = taps::<K>(oy, stride, pad, h);
-        let inner_y = ky0 == 0 && ky1 == K;
+        let inner_y = (ylo..yhi).contains(&oy);
         for ox in 0..ow {
             let o = &mut out[(oy * ow + ox) * c..][..c];
             if inner_y && (xlo..xhi).contains(&ox) {
@@ -129,9 +135,7 @@ pub(crate) fn depthwise<const K: usize, const FMA: bool>(
                             );
                         }
                     }
-                    for (o, a) in o[ch..ch + LANES].iter_mut().zip(acc) {
-                        *o = act.apply(a);
-                    }
+                    store(&mut o[ch..], acc, act);
                 }
                 continue;
             }
@@ -146,13 +150,10 @@ pub(crate) fn depthwise<const K: usize, const FMA: bool>(
                         fma_lanes::<FMA>(&mut acc, &x, &lanes(&wrow[kx * c + ch..]));
                     }
                 }
-                for (o, a) in o[ch..ch + LANES].iter_mut().zip(acc) {
-                    *o = act.apply(a);
-                }
+                store(&mut o[ch..], acc, act);
             }
         }
     }
-    let _ = (ylo, yhi);
     (oh, ow)
 }
 
@@ -188,18 +189,7 @@ pub(crate) fn squeeze_excite(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn values(n: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-            })
-            .collect()
-    }
+    use crate::embed::kernels::tests::values;
 
     /// Naive PyTorch-style conv (padding k/2, zero outside), full (`groups = 1`) or depthwise.
     #[allow(clippy::too_many_arguments)]
@@ -262,6 +252,23 @@ mod tests {
         for n in 1..40 {
             for (k, s) in [(3, 1), (3, 2), (5, 1), (5, 2)] {
                 assert_eq!(out_size(n, k, s), n.div_ceil(s), "n {n} k {k} s {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn interior_is_where_the_window_needs_no_padding() {
+        for n in 1..30 {
+            for (k, s) in [(3, 1), (3, 2), (5, 1), (5, 2)] {
+                let on = out_size(n, k, s);
+                let (lo, hi) = match k {
+                    3 => interior::<3>(n, on, s),
+                    _ => interior::<5>(n, on, s),
+                };
+                for o in 0..on {
+                    let inside = o * s >= k / 2 && o * s + k - 1 - k / 2 < n;
+                    assert_eq!((lo..hi).contains(&o), inside, "n {n} k {k} s {s} o {o}");
+                }
             }
         }
     }

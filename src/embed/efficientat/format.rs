@@ -5,6 +5,7 @@
 //! file comes from `tools/convert_efficientat.py`; the encoder serves tests and experiments).
 
 use super::{Activation, BLOCKS, MN04_FEATURES, MN04_HIDDEN, NUM_LABELS};
+use crate::embed::format::{parse_records, Reader};
 use crate::embed::EmbedError;
 
 /// The eight bytes every `mn04.sorim` file starts with.
@@ -143,102 +144,14 @@ pub struct LayerWeights {
     pub bias: Vec<f32>,
 }
 
-/// Bounds-checked little-endian reader.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, section: &str) -> Result<&'a [u8], EmbedError> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or_else(|| EmbedError::Truncated {
-            section: section.to_string(),
-        })?;
-        let s = &self.bytes[self.pos..end];
-        self.pos = end;
-        Ok(s)
-    }
-
-    fn u32(&mut self, section: &str) -> Result<u32, EmbedError> {
-        let b = self.take(4, section)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    fn f32s(&mut self, n: usize, section: &str) -> Result<Vec<f32>, EmbedError> {
-        let b = self.take(n.saturating_mul(4), section)?;
-        Ok(b.chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
-    }
-}
-
 fn mismatch(layer: usize, detail: String) -> EmbedError {
     EmbedError::LayerMismatch { layer, detail }
 }
 
 /// Parses and validates `mn04.sorim` bytes into the 64 layers of [`LayerSpec::all`].
 pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<LayerWeights>, EmbedError> {
-    if bytes.len() < MN04_MAGIC.len() || &bytes[..MN04_MAGIC.len()] != MN04_MAGIC {
-        return Err(if MN04_MAGIC.starts_with(bytes) {
-            EmbedError::Truncated {
-                section: "magic".into(),
-            }
-        } else {
-            EmbedError::BadMagic
-        });
-    }
-    let mut r = Reader {
-        bytes,
-        pos: MN04_MAGIC.len(),
-    };
-    let version = r.u32("header")?;
-    if version != MN04_FORMAT_VERSION {
-        return Err(EmbedError::UnsupportedVersion {
-            found: version,
-            expected: MN04_FORMAT_VERSION,
-        });
-    }
-    let specs = LayerSpec::all();
-    let count = r.u32("header")? as usize;
-    if count != specs.len() {
-        return Err(EmbedError::InvalidModel(format!(
-            "{count} layer records, mn04 has {}",
-            specs.len()
-        )));
-    }
-    let Some(body_len) = bytes.len().checked_sub(4).filter(|&b| b >= r.pos) else {
-        return Err(EmbedError::Truncated {
-            section: "checksum".into(),
-        });
-    };
-    let tail = &bytes[body_len..];
-    let stored = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
-    let computed = crc32fast::hash(&bytes[..body_len]);
-    let mut r = Reader {
-        bytes: &bytes[..body_len],
-        pos: r.pos,
-    };
-    let layers = specs
-        .iter()
-        .enumerate()
-        .map(|(i, want)| read_record(&mut r, i, want))
-        .collect::<Result<Vec<_>, _>>();
-    // A damaged file usually fails the CRC too; name the truncation when that is what happened.
-    let layers = match layers {
-        Err(e @ EmbedError::Truncated { .. }) => return Err(e),
-        Err(_) | Ok(_) if stored != computed => {
-            return Err(EmbedError::ChecksumMismatch { stored, computed })
-        }
-        other => other?,
-    };
-    if r.pos != body_len {
-        return Err(EmbedError::InvalidModel(format!(
-            "{} unexpected bytes after the last record",
-            body_len - r.pos
-        )));
-    }
-    Ok(layers)
+    let version = (MN04_MAGIC, MN04_FORMAT_VERSION);
+    parse_records(bytes, version, &LayerSpec::all(), "mn04", read_record)
 }
 
 fn read_record(r: &mut Reader<'_>, i: usize, want: &LayerSpec) -> Result<LayerWeights, EmbedError> {
@@ -264,10 +177,10 @@ fn read_record(r: &mut Reader<'_>, i: usize, want: &LayerSpec) -> Result<LayerWe
         ));
     }
     let n = want.weight_count();
-    let bias = r.f32s(cout, &section)?;
+    let bias = r.floats(cout, &section)?;
     let weights = match enc {
         0 => {
-            let scale = r.f32s(want.scale_channels(), &section)?;
+            let scale = r.floats(want.scale_channels(), &section)?;
             let q = r.take(n, &section)?;
             let c = scale.len();
             q.iter()
@@ -280,7 +193,7 @@ fn read_record(r: &mut Reader<'_>, i: usize, want: &LayerSpec) -> Result<LayerWe
             .chunks_exact(2)
             .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
             .collect(),
-        2 => r.f32s(n, &section)?,
+        2 => r.floats(n, &section)?,
         other => return Err(mismatch(i, format!("unknown weight encoding {other}"))),
     };
     if !bias.iter().chain(&weights).all(|v| v.is_finite()) {

@@ -13,7 +13,8 @@
 //! 15 inverted-residual blocks (BLOCKS):
 //!         [expand 1x1 cin -> e, act]     (absent when e = cin: block 1)
 //!         depthwise kxk stride s, act
-//!         [squeeze-excitation: mean over positions -> fc e -> e/4.. ReLU -> fc -> sigmoid -> scale channels]
+//!         [squeeze-excitation: mean over positions -> dense e -> m, ReLU -> dense m -> e, sigmoid
+//!          -> multiply each channel by its gate]  (m = BlockSpec::se_width)
 //!         project 1x1 e -> cout (no activation)
 //!         + block input when stride 1 and cin = cout
 //! final   conv 1x1 64 -> 384, Hardswish                                         ceil(T/32) x 4 x 384 (the FeatureMap)
