@@ -357,6 +357,25 @@ fn dequantise_int8(q: &[u8], scale: &[f32], s: &LayerSpec) -> Vec<f32> {
         .collect()
 }
 
+/// Symmetric int8 per output channel (`channels` = the last axis of `weights`), scale
+/// `max |w| / 127` (1 for an all-zero channel): returns the scales and the `i8` values as bytes.
+pub(crate) fn quantise_max(weights: &[f32], channels: usize) -> (Vec<f32>, Vec<u8>) {
+    let mut scale = vec![0f32; channels];
+    for (k, w) in weights.iter().enumerate() {
+        scale[k % channels] = scale[k % channels].max(w.abs() / 127.0);
+    }
+    scale
+        .iter_mut()
+        .filter(|s| **s == 0.0)
+        .for_each(|s| *s = 1.0);
+    let q = weights
+        .iter()
+        .enumerate()
+        .map(|(k, w)| (w / scale[k % channels]).round().clamp(-127.0, 127.0) as i8 as u8)
+        .collect();
+    (scale, q)
+}
+
 /// Serialises layers in the `.sorim` format with every weight int8-quantised per output channel.
 /// For tests: the real file comes from `tools/convert_yamnet.py`.
 #[cfg(test)]
@@ -380,24 +399,12 @@ pub(crate) fn encode(layers: &[Layer]) -> Vec<u8> {
         } else {
             s.cout
         };
-        let mut scale = vec![0f32; channels];
-        for (k, w) in l.weights.iter().enumerate() {
-            scale[k % channels] = scale[k % channels].max(w.abs() / 127.0);
-        }
-        scale
-            .iter_mut()
-            .filter(|s| **s == 0.0)
-            .for_each(|s| *s = 1.0);
+        let (scale, q) = quantise_max(&l.weights, channels);
         l.bias
             .iter()
             .chain(&scale)
             .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-        out.extend(
-            l.weights
-                .iter()
-                .enumerate()
-                .map(|(k, w)| (w / scale[k % channels]).round() as i8 as u8),
-        );
+        out.extend(q);
     }
     let crc = crc32fast::hash(&out);
     out.extend_from_slice(&crc.to_le_bytes());

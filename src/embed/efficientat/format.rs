@@ -5,7 +5,7 @@
 //! file comes from `tools/convert_efficientat.py`; the encoder serves tests and experiments).
 
 use super::{Activation, BLOCKS, MN04_FEATURES, MN04_HIDDEN, NUM_LABELS};
-use crate::embed::format::{parse_records, Reader};
+use crate::embed::format::{parse_records, quantise_max, Reader};
 use crate::embed::EmbedError;
 
 /// The eight bytes every `mn04.sorim` file starts with.
@@ -247,24 +247,11 @@ pub fn encode(layers: &[LayerWeights], encoding: Encoding) -> Result<Vec<u8>, Em
             .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
         match encoding {
             Encoding::Int8 => {
-                let c = s.scale_channels();
-                let mut scale = vec![0f32; c];
-                for (j, w) in l.weights.iter().enumerate() {
-                    scale[j % c] = scale[j % c].max(w.abs() / 127.0);
-                }
-                scale
-                    .iter_mut()
-                    .filter(|v| **v == 0.0)
-                    .for_each(|v| *v = 1.0);
+                let (scale, q) = quantise_max(&l.weights, s.scale_channels());
                 scale
                     .iter()
                     .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-                out.extend(
-                    l.weights
-                        .iter()
-                        .enumerate()
-                        .map(|(j, w)| (w / scale[j % c]).round().clamp(-127.0, 127.0) as i8 as u8),
-                );
+                out.extend(q);
             }
             Encoding::F16 => l.weights.iter().for_each(|w| {
                 out.extend_from_slice(&half::f16::from_f32(*w).to_le_bytes());
