@@ -1,6 +1,10 @@
 //! Stage 3, embed: 96x64 log-mel patches ([`crate::features`]) -> YAMNet embeddings (1024) and
 //! AudioSet scores (521), as a [`PatchEmbedding`].
 //!
+//! The submodule [`efficientat`] holds a second model, EfficientAT mn04 (128-band log-mel of any
+//! length -> 384 features, 512 hidden values, 527 AudioSet logits and its last feature map), with
+//! its own weight file and format; it shares this module's error type and 1x1-convolution GEMM.
+//!
 //! YAMNet is Google's MobileNetV1 audio classifier (Apache-2.0). Sori runs it with a hand-written,
 //! allocation-free forward pass: no ML runtime, the same code natively and in wasm32 (where
 //! `.cargo/config.toml` enables `+simd128` and LLVM vectorises the kernels to `f32x4`).
