@@ -147,6 +147,10 @@ mod tests {
     fn passband_is_flat_and_images_are_suppressed() {
         let mut up = Upsampler2x::new();
         let mut y = Vec::new();
+        // The half-band point: a tone just below 8 kHz comes out at about half amplitude (-6 dB).
+        up.process_into(&tone(7_990.0, 16_000.0, 16_000), &mut y);
+        let gain = amplitude(&y, 7_990.0, 32_000.0) / 0.5;
+        assert!((0.45..=0.6).contains(&gain), "gain at 7990 Hz {gain}");
         for hz in [100.0, 1000.0, 4000.0, 7000.0] {
             up.process_into(&tone(hz, 16_000.0, 8000), &mut y);
             let gain = amplitude(&y, hz, 32_000.0) / 0.5;

@@ -230,5 +230,13 @@ mod tests {
         for w in BLOCKS.windows(2) {
             assert_eq!(w[0].cout, w[1].cin);
         }
+        // Receptive field of one feature-map step, in input frames (FeatureMap's docs): the stem's
+        // 3 frames, then (k - 1) x the current jump per depthwise conv.
+        let (mut field, mut jump) = (3, 2);
+        for b in &BLOCKS {
+            field += (b.kernel - 1) * jump;
+            jump *= b.stride;
+        }
+        assert_eq!((field, jump), (595, FRAMES_PER_STEP));
     }
 }

@@ -12,7 +12,7 @@ use crate::embed::EmbedError;
 use crate::features::LogMel;
 
 /// Longest input [`Mn04::forward_into`] accepts, in frames (120 s at 10 ms): the scratch grows by
-/// about 5 KB per frame, so split longer audio.
+/// about 6 KB per frame (74 MB at this limit), so split longer audio.
 pub const MAX_FRAMES: usize = 12_000;
 
 /// mn04's outputs for one input.
@@ -31,6 +31,12 @@ pub struct Mn04Output {
 /// The last feature map of a forward pass, `steps x bands x channels` (time-major):
 /// `data[(t * bands + f) * channels + c]`, 384 channels, `bands = 4`, one time step per
 /// [`FRAMES_PER_STEP`] input frames (0.32 s).
+///
+/// Pooling a range of steps ([`FeatureMap::pool_steps`]) is not the same as running the model on
+/// that stretch of audio alone: each step's receptive field spans up to 595 input frames (about
+/// 6 s; every layer zero-pads at the ends), and the squeeze-excitation gates of blocks 4–6 and
+/// 11–15 come from means over the *whole* input, so every step depends a little on the rest of
+/// the clip.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FeatureMap<'a> {
     /// Time steps: `ceil(frames / 32)` (rounded up at each stride-2 layer).
@@ -252,7 +258,7 @@ impl Mn04 {
         })
     }
 
-    /// An empty scratch; it grows on first use (about 5 KB per input frame, 2.6 MB for 5 s).
+    /// An empty scratch; it grows on first use (about 6 KB per input frame: 3 MB for 5 s).
     pub fn new_scratch(&self) -> Mn04Scratch {
         Mn04Scratch::default()
     }
@@ -559,6 +565,34 @@ mod tests {
         let mut m = mel(10);
         m.data.pop();
         assert!(model.forward(&m, &mut s).is_err());
+    }
+
+    #[test]
+    fn scratch_size_is_about_6_kb_per_frame() {
+        let mut s = Mn04Scratch::default();
+        s.ensure(500);
+        let floats: usize = [
+            &s.a,
+            &s.b,
+            &s.c,
+            &s.packed,
+            &s.map,
+            &s.pooled,
+            &s.squeezed,
+            &s.gate,
+        ]
+        .iter()
+        .map(|v| v.len())
+        .sum();
+        let per_frame = floats * 4 / 500;
+        assert!(
+            (5_500..=6_500).contains(&per_frame),
+            "{per_frame} bytes per frame"
+        );
+        // A shorter input after a longer one reuses the buffers.
+        let before = s.b.as_ptr();
+        s.ensure(100);
+        assert_eq!(s.b.as_ptr(), before);
     }
 
     #[test]
