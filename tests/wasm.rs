@@ -59,3 +59,92 @@ fn wasm_loads_the_default_index() {
     let matcher = sori::matcher::Matcher::new(index, Default::default()).expect("head fits");
     assert!(matcher.index().fingerprints.entries.len() > 1000);
 }
+
+const MN04: &[u8] = include_bytes!("../assets/model/mn04.sorim");
+const MN04_INPUT: &[u8] = include_bytes!("fixtures/efficientat_ref/input_32k.f32");
+const MN04_MEL: &[u8] = include_bytes!("fixtures/efficientat_ref/mel_128xT.f32");
+const MN04_FEATURES: &[u8] = include_bytes!("fixtures/efficientat_ref/features_384.f32");
+const MN04_LOGITS: &[u8] = include_bytes!("fixtures/efficientat_ref/logits_527.f32");
+const MN04_FEATURES_SORIM: &[u8] = include_bytes!("fixtures/efficientat_ref/features_sorim.f32");
+const MN04_LOGITS_SORIM: &[u8] = include_bytes!("fixtures/efficientat_ref/logits_sorim.f32");
+
+#[wasm_bindgen_test]
+fn wasm_efficientat_matches_the_reference() {
+    use sori::embed::efficientat::Mn04;
+    let mel = sori::features::EfficientAtMel::new().compute(&f32s(MN04_INPUT));
+    let want = mel_from_reference(&f32s(MN04_MEL));
+    assert_eq!(mel.frames, want.frames);
+    let d = max_abs_diff(&mel.data, &want.data);
+    let model = Mn04::from_bytes(MN04).expect("the committed mn04 loads in wasm");
+    let out = model.forward(&mel, &mut model.new_scratch()).unwrap();
+    let (cf, cl) = (
+        cosine(&out.features, &f32s(MN04_FEATURES)),
+        cosine(&out.logits, &f32s(MN04_LOGITS)),
+    );
+    let (ef, el) = (
+        cosine(&out.features, &f32s(MN04_FEATURES_SORIM)),
+        cosine(&out.logits, &f32s(MN04_LOGITS_SORIM)),
+    );
+    wasm_bindgen_test::console_log!(
+        "mn04 in wasm: mel max |diff| {d:.2e}; vs PyTorch features cos {cf:.7}, logits cos {cl:.7}; \
+         vs the exact forward of the shipped weights features cos {ef:.7}, logits cos {el:.7}"
+    );
+    assert!(d <= 1e-4, "mel differs from the reference by {d}");
+    assert!(cf >= 0.999 && cl >= 0.999, "features {cf}, logits {cl}");
+    assert!(ef >= 0.99999 && el >= 0.99999, "features {ef}, logits {el}");
+    assert_eq!(top5(&out.logits), top5(&f32s(MN04_LOGITS)));
+}
+
+#[wasm_bindgen_test]
+fn wasm_efficientat_speed_5s() {
+    // One 5 s clip at 16 kHz per call (upsampling, front end, network); the median of 21 calls is
+    // printed for docs/benchmarks.md (not a timing assertion).
+    use sori::embed::efficientat::{Mn04, Mn04Output};
+    let model = Mn04::from_bytes(MN04).unwrap();
+    let mut scratch = model.new_scratch();
+    let mut front = sori::features::EfficientAtMel::new();
+    let clip: Vec<f32> = (0..5 * 16_000)
+        .map(|i| {
+            let t = i as f32 / 16_000.0;
+            0.3 * (2.0 * std::f32::consts::PI * 440.0 * t).sin()
+                + 0.05 * (((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+        })
+        .collect();
+    let (mut mel, mut out) = (sori::features::LogMel::default(), Mn04Output::default());
+    let mut run = || {
+        front.compute_16k_into(&clip, &mut mel);
+        model.forward_into(&mel, &mut scratch, &mut out).unwrap();
+    };
+    run();
+    // performance.now() (microsecond timer) through js_sys, falling back to Date.now().
+    use wasm_bindgen::JsCast;
+    let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    let now_fn = perf
+        .as_ref()
+        .and_then(|p| js_sys::Reflect::get(p, &"now".into()).ok())
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let now = || {
+        match (&perf, &now_fn) {
+            (Some(p), Some(f)) => f.call0(p).ok().and_then(|v| v.as_f64()),
+            _ => None,
+        }
+        .unwrap_or_else(js_sys::Date::now)
+    };
+    let mut ms: Vec<f64> = (0..21)
+        .map(|_| {
+            let t0 = now();
+            run();
+            now() - t0
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    wasm_bindgen_test::console_log!(
+        "mn04 5 s clip in wasm (16 kHz upsampled, front end + network): median {:.1} ms, min {:.1} ms, max {:.1} ms over 21 calls ({} frames)",
+        ms[10],
+        ms[0],
+        ms[20],
+        mel.frames
+    );
+    assert_eq!(mel.frames, 500);
+    assert!(out.scores.iter().all(|s| (0.0..=1.0).contains(s)));
+}

@@ -16,6 +16,7 @@
 
 mod loudness;
 mod resample;
+mod upsample;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod decode;
@@ -25,6 +26,7 @@ pub use loudness::{
     RELATIVE_GATE_DB, SILENCE_DB, TARGET_RMS_DB,
 };
 pub use resample::{resample, resampled_len, StreamResampler};
+pub use upsample::{Upsampler2x, HALF_TAPS, KAISER_BETA};
 
 use thiserror::Error;
 

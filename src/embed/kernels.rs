@@ -24,13 +24,49 @@ pub(crate) fn same_geometry(n: usize, stride: usize) -> (usize, usize) {
     (out, total / 2)
 }
 
-/// Valid kernel taps `k in 0..3` for output position `o`: input index `o * stride + k - pad` in `0..n`.
+/// Valid kernel taps `k in 0..K` for output position `o`: input index `o * stride + k - pad` in `0..n`.
 #[inline(always)]
-fn taps(o: usize, stride: usize, pad: usize, n: usize) -> (usize, usize) {
+pub(crate) fn taps<const K: usize>(
+    o: usize,
+    stride: usize,
+    pad: usize,
+    n: usize,
+) -> (usize, usize) {
     let start = o * stride; // input index of tap k is start + k - pad
     let lo = pad.saturating_sub(start);
-    let hi = (n + pad - start).min(3);
+    let hi = (n + pad).saturating_sub(start).min(K);
     (lo, hi)
+}
+
+/// The activation a kernel applies to its output (after the bias).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Act {
+    /// Identity.
+    None,
+    /// `max(x, 0)`.
+    Relu,
+    /// `x * clamp(x + 3, 0, 6) / 6` (MobileNetV3's hard swish).
+    Hardswish,
+}
+
+impl Act {
+    #[inline(always)]
+    pub(crate) fn apply(self, x: f32) -> f32 {
+        match self {
+            Act::None => x,
+            Act::Relu => x.max(0.0),
+            Act::Hardswish => x * (x + 3.0).clamp(0.0, 6.0) * (1.0 / 6.0),
+        }
+    }
+}
+
+/// What [`pointwise`] does with each result `v = act(a @ w + bias)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Epilogue {
+    /// `out = act(v)`.
+    Store(Act),
+    /// `out += v` (no activation): a residual connection whose shortcut is already in `out`.
+    AddTo,
 }
 
 #[inline(always)]
@@ -155,9 +191,9 @@ pub(crate) fn conv3x3(
     let (oh, pt) = same_geometry(h, stride);
     let (ow, pl) = same_geometry(w, stride);
     for oy in 0..oh {
-        let (ky0, ky1) = taps(oy, stride, pt, h);
+        let (ky0, ky1) = taps::<3>(oy, stride, pt, h);
         for ox in 0..ow {
-            let (kx0, kx1) = taps(ox, stride, pl, w);
+            let (kx0, kx1) = taps::<3>(ox, stride, pl, w);
             let o = &mut out[(oy * ow + ox) * cout..][..cout];
             o.copy_from_slice(bias);
             for ky in ky0..ky1 {
@@ -190,9 +226,9 @@ pub(crate) fn depthwise3x3(
     let (oh, pt) = same_geometry(h, stride);
     let (ow, pl) = same_geometry(w, stride);
     for oy in 0..oh {
-        let (ky0, ky1) = taps(oy, stride, pt, h);
+        let (ky0, ky1) = taps::<3>(oy, stride, pt, h);
         for ox in 0..ow {
-            let (kx0, kx1) = taps(ox, stride, pl, w);
+            let (kx0, kx1) = taps::<3>(ox, stride, pl, w);
             let o = &mut out[(oy * ow + ox) * c..][..c];
             o.copy_from_slice(bias);
             for ky in ky0..ky1 {
@@ -256,9 +292,14 @@ pub(crate) fn pack_rows<const MR: usize>(
     tiles
 }
 
-/// Pointwise (1x1) convolution + bias + ReLU as a GEMM: `out[rows][cout] = relu(a @ w + bias)`.
+/// Pointwise (1x1) convolution as a GEMM: `out[rows][cout] = epilogue(a @ w + bias)`.
 /// `a_packed` comes from [`pack_rows`] with the same `MR`, `panels` from [`pack_panels`]. With
 /// `FMA`, multiply-adds are fused (`f32::mul_add`): only for callers compiled with FMA enabled.
+///
+/// Tiles are visited in blocks of about 32 KiB of packed rows, every weight panel per block, so
+/// neither operand leaves the cache whether the layer has many positions (EfficientAT's early
+/// blocks) or many weights (YAMNet's last layers). Each output is the same sum in the same order
+/// whatever the blocking.
 #[inline(always)]
 pub(crate) fn pointwise<const MR: usize, const FMA: bool>(
     a_packed: &[f32],
@@ -266,18 +307,31 @@ pub(crate) fn pointwise<const MR: usize, const FMA: bool>(
     cin: usize,
     panels: &[f32],
     bias: &[f32],
+    epilogue: Epilogue,
     out: &mut [f32],
 ) {
     let cout = bias.len();
     let tiles = rows.div_ceil(MR);
-    for (p, panel) in panels.chunks_exact(cin * NR).enumerate() {
-        let b: &[f32; NR] = bias[p * NR..][..NR].try_into().expect("NR bias values");
-        for t in 0..tiles {
-            let acc = micro_tile::<MR, FMA>(&a_packed[t * MR * cin..][..MR * cin], panel, b);
-            for (r, acc_row) in acc.iter().enumerate().take(rows - t * MR) {
-                let o = &mut out[(t * MR + r) * cout + p * NR..][..NR];
-                for (o, &v) in o.iter_mut().zip(acc_row) {
-                    *o = v.max(0.0);
+    let block = (8192 / (MR * cin)).max(1);
+    for t0 in (0..tiles).step_by(block) {
+        for (p, panel) in panels.chunks_exact(cin * NR).enumerate() {
+            let b: &[f32; NR] = bias[p * NR..][..NR].try_into().expect("NR bias values");
+            for t in t0..tiles.min(t0 + block) {
+                let acc = micro_tile::<MR, FMA>(&a_packed[t * MR * cin..][..MR * cin], panel, b);
+                for (r, acc_row) in acc.iter().enumerate().take(rows - t * MR) {
+                    let o = &mut out[(t * MR + r) * cout + p * NR..][..NR];
+                    match epilogue {
+                        Epilogue::Store(act) => {
+                            for (o, &v) in o.iter_mut().zip(acc_row) {
+                                *o = act.apply(v);
+                            }
+                        }
+                        Epilogue::AddTo => {
+                            for (o, &v) in o.iter_mut().zip(acc_row) {
+                                *o += v;
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -338,11 +392,11 @@ pub(crate) fn mean_pool(input: &[f32], positions: usize, out: &mut [f32]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Deterministic pseudo-random values in [-1, 1).
-    fn values(n: usize, seed: u64) -> Vec<f32> {
+    pub(crate) fn values(n: usize, seed: u64) -> Vec<f32> {
         let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
         (0..n)
             .map(|_| {
@@ -453,30 +507,43 @@ mod tests {
     }
 
     #[test]
-    fn pointwise_gemm_matches_naive_including_partial_tiles() {
+    fn pointwise_gemm_matches_naive_including_partial_tiles_and_every_epilogue() {
+        let epilogues = [
+            Epilogue::Store(Act::Relu),
+            Epilogue::Store(Act::Hardswish),
+            Epilogue::Store(Act::None),
+            Epilogue::AddTo,
+        ];
         for &(rows, cin, cout) in &[(6, 16, 8), (1, 8, 16), (24, 64, 32), (13, 5, 24)] {
             let a = values(rows * cin, 7);
             let w = values(cin * cout, 8);
             let b = values(cout, 9);
+            let residual = values(rows * cout, 10);
             let panels = pack_panels(&w, cin, cout);
             let mut packed = vec![f32::NAN; rows.div_ceil(MR_WIDE) * MR_WIDE * cin];
-            let mut out = vec![f32::NAN; rows * cout];
-            pack_rows::<MR>(&a, rows, cin, &mut packed);
-            pointwise::<MR, false>(&packed, rows, cin, &panels, &b, &mut out);
-            let mut out_wide = vec![f32::NAN; rows * cout];
-            pack_rows::<MR_WIDE>(&a, rows, cin, &mut packed);
-            pointwise::<MR_WIDE, true>(&packed, rows, cin, &panels, &b, &mut out_wide);
-            let mut want = vec![0.0; rows * cout];
-            for r in 0..rows {
-                for o in 0..cout {
-                    let s: f64 = (0..cin)
-                        .map(|i| (a[r * cin + i] * w[i * cout + o]) as f64)
-                        .sum();
-                    want[r * cout + o] = (s + b[o] as f64).max(0.0) as f32;
-                }
+            for epi in epilogues {
+                let want: Vec<f32> = (0..rows * cout)
+                    .map(|k| {
+                        let (r, o) = (k / cout, k % cout);
+                        let s: f64 = (0..cin)
+                            .map(|i| f64::from(a[r * cin + i] * w[i * cout + o]))
+                            .sum();
+                        let v = (s + f64::from(b[o])) as f32;
+                        match epi {
+                            Epilogue::Store(act) => act.apply(v),
+                            Epilogue::AddTo => v + residual[k],
+                        }
+                    })
+                    .collect();
+                let mut out = residual.clone();
+                pack_rows::<MR>(&a, rows, cin, &mut packed);
+                pointwise::<MR, false>(&packed, rows, cin, &panels, &b, epi, &mut out);
+                assert_close(&out, &want, 1e-5);
+                let mut out = residual.clone();
+                pack_rows::<MR_WIDE>(&a, rows, cin, &mut packed);
+                pointwise::<MR_WIDE, true>(&packed, rows, cin, &panels, &b, epi, &mut out);
+                assert_close(&out, &want, 1e-5);
             }
-            assert_close(&out, &want, 1e-5);
-            assert_close(&out_wide, &want, 1e-5);
         }
     }
 

@@ -1,6 +1,10 @@
 //! Stage 3, embed: 96x64 log-mel patches ([`crate::features`]) -> YAMNet embeddings (1024) and
 //! AudioSet scores (521), as a [`PatchEmbedding`].
 //!
+//! The submodule [`efficientat`] holds a second model, EfficientAT mn04 (128-band log-mel of any
+//! length -> 384 features, 512 hidden values, 527 AudioSet logits and its last feature map), with
+//! its own weight file and format; it shares this module's error type and 1x1-convolution GEMM.
+//!
 //! YAMNet is Google's MobileNetV1 audio classifier (Apache-2.0). Sori runs it with a hand-written,
 //! allocation-free forward pass: no ML runtime, the same code natively and in wasm32 (where
 //! `.cargo/config.toml` enables `+simd128` and LLVM vectorises the kernels to `f32x4`).
@@ -60,6 +64,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod efficientat;
 mod format;
 mod kernels;
 mod yamnet;
@@ -87,8 +92,9 @@ pub enum EmbedError {
     /// The model file is not a Sori model, is truncated or corrupt.
     #[error("invalid model file: {0}")]
     InvalidModel(String),
-    /// The file does not start with [`MAGIC`].
-    #[error("not a Sori YAMNet model (bad magic)")]
+    /// The file does not start with the model's magic ([`MAGIC`] for YAMNet,
+    /// [`efficientat::MN04_MAGIC`] for mn04).
+    #[error("not a Sori model of this kind (bad magic)")]
     BadMagic,
     /// The file's format version is not the one this build reads.
     #[error("unsupported model format version {found} (this build reads {expected})")]
@@ -112,7 +118,11 @@ pub enum EmbedError {
         /// CRC of the bytes read.
         computed: u32,
     },
-    /// A layer record does not have the shape YAMNet needs.
+    /// The input to a forward pass has the wrong shape (mn04; YAMNet's fixed patch size is checked
+    /// by an assertion instead).
+    #[error("invalid model input: {0}")]
+    InvalidInput(String),
+    /// A layer record does not have the shape the model needs.
     #[error("layer {layer}: {detail}")]
     LayerMismatch {
         /// Zero-based layer record index.

@@ -197,7 +197,15 @@ impl YamNet {
                 b,
             );
             kernels::pack_rows::<MR_>(b, h * w, c, packed);
-            kernels::pointwise::<MR_, FMA>(packed, h * w, c, &block.pw_panels, &block.pw_bias, a);
+            kernels::pointwise::<MR_, FMA>(
+                packed,
+                h * w,
+                c,
+                &block.pw_panels,
+                &block.pw_bias,
+                kernels::Epilogue::Store(kernels::Act::Relu),
+                a,
+            );
             c = block.pw_bias.len();
         }
         out.embedding.resize(EMBEDDING_DIM, 0.0);

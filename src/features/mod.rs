@@ -1,5 +1,6 @@
 //! Stage 2, features: 16 kHz samples -> YAMNet's log-mel spectrogram ([`LogMel`]) and its
-//! 96-frame patches.
+//! 96-frame patches; and, for the EfficientAT mn04 model, 32 kHz samples (or 16 kHz upsampled x2)
+//! -> its 128-band log-mel ([`EfficientAtMel`], module `efficientat_mel`).
 //!
 //! The front end reproduces YAMNet's `features.py` (TensorFlow) exactly:
 //!
@@ -38,10 +39,14 @@
 //! # Ok::<(), sori::audio::AudioError>(())
 //! ```
 
+mod efficientat_mel;
 mod logmel;
 mod mel;
 mod spectrum;
 
+pub use efficientat_mel::{
+    EfficientAtMel, EFFICIENTAT_BANDS, EFFICIENTAT_HOP, EFFICIENTAT_RATE, MIN_SAMPLES,
+};
 pub use logmel::LogMelExtractor;
 pub use mel::{hz_to_mel, mel_weight_matrix, MelFilterbank};
 pub use spectrum::dominant_frequency;

@@ -41,3 +41,25 @@ pub fn reference_features(model_bytes: &[u8], waveform: &[f32]) -> (Vec<f32>, Ve
     let out = model.embed_patch(logmel.patch(0), &mut scratch);
     (logmel.data.clone(), out.embedding, out.scores)
 }
+
+/// Indices of the 5 largest values, largest first.
+pub fn top5(v: &[f32]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_by(|&a, &b| v[b].total_cmp(&v[a]));
+    idx.truncate(5);
+    idx
+}
+
+/// EfficientAT's reference mel, `[128 bands][T frames]` (PyTorch's layout), as a frames-major
+/// [`sori::features::LogMel`] (the layout of `EfficientAtMel` and `Mn04`).
+pub fn mel_from_reference(m: &[f32]) -> sori::features::LogMel {
+    let frames = m.len() / 128;
+    let data = (0..frames * 128)
+        .map(|i| m[(i % 128) * frames + i / 128])
+        .collect();
+    sori::features::LogMel {
+        bands: 128,
+        frames,
+        data,
+    }
+}
