@@ -117,27 +117,65 @@ pub fn train_head(examples: &[Example], opts: &TrainOptions) -> Head {
     let (beta1, beta2, eps) = (0.9f32, 0.999f32, 1e-8f32);
     let mut gw = vec![0.0f32; k * dim];
     let mut gb = vec![0.0f32; k];
-    let mut p = vec![0.0f32; k];
+    let mut errs = vec![0.0f32; n * k];
+    // Work is split over threads so that every number is computed exactly as one thread would:
+    // each example's errors on its own, then each class's gradient summed over the examples in
+    // order (blocks of examples keep them in cache). The head is the same for any thread count.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .clamp(1, k.max(1));
+    let rows_per = n.div_ceil(threads).max(1);
+    let classes_per = k.div_ceil(threads).max(1);
+    const BLOCK: usize = 64;
     for step in 1..=opts.steps {
-        gw.iter_mut().for_each(|g| *g = 0.0);
-        gb.iter_mut().for_each(|g| *g = 0.0);
-        for i in 0..n {
-            let x = &xs[i * dim..(i + 1) * dim];
-            for c in 0..k {
-                p[c] = dot(&w[c * dim..(c + 1) * dim], x) + b[c];
+        std::thread::scope(|s| {
+            for (t, chunk) in errs.chunks_mut(rows_per * k).enumerate() {
+                let (w, b, xs, targets, sample_w) = (&w, &b, &xs, &targets, &sample_w);
+                s.spawn(move || {
+                    let mut p = vec![0.0f32; k];
+                    for (j, e) in chunk.chunks_mut(k).enumerate() {
+                        let i = t * rows_per + j;
+                        let x = &xs[i * dim..(i + 1) * dim];
+                        for c in 0..k {
+                            p[c] = dot(&w[c * dim..(c + 1) * dim], x) + b[c];
+                        }
+                        softmax_in_place(&mut p);
+                        for c in 0..k {
+                            e[c] = (p[c] - if c == targets[i] { 1.0 } else { 0.0 }) * sample_w[i];
+                        }
+                    }
+                });
             }
-            softmax_in_place(&mut p);
-            for c in 0..k {
-                let err = (p[c] - if c == targets[i] { 1.0 } else { 0.0 }) * sample_w[i];
-                if err == 0.0 {
-                    continue;
-                }
-                gb[c] += err;
-                for (g, &v) in gw[c * dim..(c + 1) * dim].iter_mut().zip(x) {
-                    *g += err * v;
-                }
+        });
+        std::thread::scope(|s| {
+            for (t, (gws, gbs)) in gw
+                .chunks_mut(classes_per * dim)
+                .zip(gb.chunks_mut(classes_per))
+                .enumerate()
+            {
+                let (xs, errs) = (&xs, &errs);
+                s.spawn(move || {
+                    gws.iter_mut().for_each(|g| *g = 0.0);
+                    gbs.iter_mut().for_each(|g| *g = 0.0);
+                    for start in (0..n).step_by(BLOCK) {
+                        for (cc, (grow, gbv)) in gws.chunks_mut(dim).zip(gbs.iter_mut()).enumerate()
+                        {
+                            let c = t * classes_per + cc;
+                            for i in start..(start + BLOCK).min(n) {
+                                let err = errs[i * k + c];
+                                if err == 0.0 {
+                                    continue;
+                                }
+                                *gbv += err;
+                                for (g, &v) in grow.iter_mut().zip(&xs[i * dim..(i + 1) * dim]) {
+                                    *g += err * v;
+                                }
+                            }
+                        }
+                    }
+                });
             }
-        }
+        });
         for (g, &wv) in gw.iter_mut().zip(&w) {
             *g += opts.l2 * wv;
         }
