@@ -458,24 +458,7 @@ fn dominant_frequency_is_accurate_at_every_rate() {
 
 /// A 16-bit PCM WAV file in memory.
 fn wav_bytes(rate: u32, channels: u16, interleaved: &[f32]) -> Vec<u8> {
-    let data_len = (interleaved.len() * 2) as u32;
-    let mut b = Vec::new();
-    b.extend_from_slice(b"RIFF");
-    b.extend_from_slice(&(36 + data_len).to_le_bytes());
-    b.extend_from_slice(b"WAVEfmt ");
-    b.extend_from_slice(&16u32.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&channels.to_le_bytes());
-    b.extend_from_slice(&rate.to_le_bytes());
-    b.extend_from_slice(&(rate * u32::from(channels) * 2).to_le_bytes());
-    b.extend_from_slice(&(channels * 2).to_le_bytes());
-    b.extend_from_slice(&16u16.to_le_bytes());
-    b.extend_from_slice(b"data");
-    b.extend_from_slice(&data_len.to_le_bytes());
-    for &s in interleaved {
-        b.extend_from_slice(&((s * 32_767.0).round() as i16).to_le_bytes());
-    }
-    b
+    sori::build::aihub::synth::wav_bytes(rate, channels, interleaved)
 }
 
 #[test]

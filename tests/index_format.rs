@@ -139,6 +139,7 @@ fn tiny_index() -> Index {
             entries,
         },
         build_info: "tiny test index; 3 classes".into(),
+        subclasses: Vec::new(),
     }
 }
 

@@ -10,6 +10,7 @@
 import { applyStatic, defaultLang, lang, setLang, t } from './i18n.js';
 import { AudioInputError, Mic, decodeFile, missingFeatures } from './audio.js';
 import { AnswerCard, Images, Spectrogram, renderGallery, renderTimeline, setLevel, setPeak } from './ui.js';
+import { loadPhotos } from './photos.js';
 
 /** How long the kiosk keeps showing an answer after the last time it was heard (ms). */
 const HOLD_MS = 4000;
@@ -136,6 +137,14 @@ async function load() {
   $('listen').disabled = false;
   $('file-input').disabled = false;
   if (kiosk) startKiosk();
+  // Real class photos, if the index has a companion file: after ready, never in the way of an answer.
+  loadPhotos(`${INDEX_URL}.photos`).then((photos) => {
+    window.__sori.photos = photos ? photos.bySlug.size : 0;
+    if (!photos) return;
+    app.images.setPhotos(photos);
+    renderGallery($('gallery'), app.classList, app.images);
+    app.card.refresh();
+  });
 }
 
 // ---------------------------------------------------------------- microphone

@@ -1,13 +1,16 @@
 // Service worker: makes Sori work offline (and keeps a kiosk running without a network).
 //
 // Served from the site root (Trunk copies www/sw.js to dist/sw.js) so its scope is the whole site.
-// install:  pre-caches everything the app needs into the versioned cache `sori-<VERSION>`.
+// install:  pre-caches everything the app needs into the versioned cache `sori-<VERSION>`, and the
+//           optional class photos (`default.idx.photos`) when the site has them.
 // activate: deletes older `sori-*` caches and takes control of open pages at once.
 // fetch:    same-origin GETs are cache-first (falling back to the network, which also fills the
 //           cache); navigations fall back to the cached index.html when offline.
 // Bump VERSION whenever any cached file changes (file names are stable: Trunk's filehash is off).
 
-const VERSION = 'v3';
+const VERSION = 'v4';
+/** Optional: class photos beside the index (absent on the default site; cached when present). */
+const OPTIONAL = ['default.idx.photos'];
 const CACHE = `sori-${VERSION}`;
 
 /** Everything the page needs to start, listen and answer with no network. */
@@ -22,6 +25,7 @@ const PRECACHE = [
   'www/app.js',
   'www/audio.js',
   'www/i18n.js',
+  'www/photos.js',
   'www/ui.js',
   'www/worklet.js',
   'www/nomodule.js',
@@ -36,7 +40,11 @@ self.addEventListener('install', (event) => {
     caches
       .open(CACHE)
       // `cache: 'reload'` bypasses the HTTP cache so a new VERSION never pre-caches stale bytes.
-      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'reload' }))))
+      .then((cache) =>
+        cache
+          .addAll(PRECACHE.map((url) => new Request(url, { cache: 'reload' })))
+          .then(() => Promise.all(OPTIONAL.map((url) => cache.add(new Request(url, { cache: 'reload' })).catch(() => {})))),
+      )
       .then(() => self.skipWaiting()),
   );
 });

@@ -21,8 +21,21 @@ export class Images {
     this.urls = new Map();
   }
 
-  /** The image URL for `slug`, or '' when the index has none. */
+  /** Real photos (`loadPhotos` in photos.js), shown instead of the index's images from now on. */
+  setPhotos({ bySlug, credit }) {
+    this.photos = bySlug;
+    this.photoCredit = credit;
+  }
+
+  /** The credit line for what `url(slug)` shows, or '' to use the index image's own. */
+  credit(slug) {
+    return this.photos?.get(slug)?.length ? this.photoCredit : '';
+  }
+
+  /** The image URL for `slug`: its first photo if any, else the index's image, else ''. */
   url(slug) {
+    const photo = this.photos?.get(slug)?.[0];
+    if (photo) return photo.url;
     if (this.urls.has(slug)) return this.urls.get(slug);
     let url = '';
     try {
@@ -307,7 +320,7 @@ export function renderGallery(root, classList, images) {
       if (url) img.src = url;
       const badge = el('span', `badge cov-${c.coverage}`, t(`coverage_${c.coverage}`));
       li.append(img, el('span', 'gal-ko', c.nameKo), el('span', 'gal-en', c.nameEn), badge);
-      const tip = [c.clips > 0 ? t('clips', { n: c.clips }) : '', c.imageCredit ? `Icon: ${c.imageCredit}` : ''];
+      const tip = [c.clips > 0 ? t('clips', { n: c.clips }) : '', images.credit(c.slug) || (c.imageCredit ? `Icon: ${c.imageCredit}` : '')];
       li.title = tip.filter(Boolean).join(' · ');
       grid.append(li);
     }

@@ -38,11 +38,14 @@ mod cli {
 
     #[derive(Subcommand)]
     enum Command {
-        /// Build an index from a corpus (folder with manifest.tsv) or a dataset folder (one folder per class).
+        /// Build an index from a corpus (folder with manifest.tsv), the hackathon dataset as distributed
+        /// (label JSONs, folders or zip archives), or one folder per class. Writes the index, its photos
+        /// (<out>.photos) when the dataset has photos, and <out>.problems.tsv listing skipped files.
         Build {
             /// Corpus or dataset folder (or its manifest.tsv).
             input: PathBuf,
-            /// Class images: a folder of <slug>.svg with SOURCES.tsv (dataset images take precedence).
+            /// Class icons for the index: a folder of <slug>.svg with SOURCES.tsv, or an index file whose
+            /// images are taken (e.g. assets/default.idx). Dataset photos go to <out>.photos.
             #[arg(long)]
             images: Option<PathBuf>,
             /// Where to write the index.
@@ -63,6 +66,9 @@ mod cli {
             /// Worker threads (default: all cores).
             #[arg(long)]
             threads: Option<usize>,
+            /// Credit shown with the dataset's photos (default: the dataset folder's name).
+            #[arg(long)]
+            photo_credit: Option<String>,
         },
         /// Match audio files: one line per file (JSON with --json).
         Match {
@@ -112,9 +118,9 @@ mod cli {
             #[arg(long)]
             threads: Option<usize>,
         },
-        /// Show what an index holds: classes, coverage, sizes per section.
+        /// Show what an index (or a <index>.photos file) holds: classes, coverage, sizes per section.
         Inspect {
-            /// Index file.
+            /// Index file or photo file.
             index: PathBuf,
         },
     }
@@ -153,23 +159,30 @@ mod cli {
         Ok(index)
     }
 
+    /// A progress callback drawing one bar per pass (a new bar when the stage changes); each
+    /// finished pass stays on screen with its elapsed time.
     fn bar() -> impl Fn(&str, u64, u64) + Sync {
-        let pb: Mutex<Option<ProgressBar>> = Mutex::new(None);
+        let pb: Mutex<Option<(String, ProgressBar)>> = Mutex::new(None);
         move |stage: &str, done: u64, total: u64| {
             let mut guard = pb.lock().expect("progress lock");
-            let pb = guard.get_or_insert_with(|| {
+            if guard.as_ref().is_none_or(|(s, _)| s != stage) {
                 let b = ProgressBar::new(total);
                 b.set_style(
-                    ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
-                        .expect("valid template")
-                        .progress_chars("=> "),
+                    ProgressStyle::with_template(
+                        "{msg:<16} [{bar:40}] {pos}/{len} ({elapsed}, eta {eta})",
+                    )
+                    .expect("valid template")
+                    .progress_chars("=> "),
                 );
                 b.set_message(stage.to_string());
-                b
-            });
+                if let Some((_, old)) = guard.replace((stage.to_string(), b)) {
+                    old.abandon();
+                }
+            }
+            let (_, pb) = guard.as_ref().expect("just set");
             pb.set_position(done);
             if done >= total {
-                pb.finish_and_clear();
+                pb.abandon();
             }
         }
     }
@@ -194,6 +207,7 @@ mod cli {
                 seed,
                 augmentations,
                 threads,
+                photo_credit,
             } => {
                 let mut opts = build::BuildOptions::new(corpus_dir(&input));
                 opts.images = images;
@@ -209,13 +223,58 @@ mod cli {
                 if let Some(t) = threads {
                     opts.threads = t.max(1);
                 }
+                opts.photos.credit = photo_credit.unwrap_or_else(|| {
+                    let name = opts
+                        .input
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                    format!("Photo: {name}")
+                });
                 let progress = bar();
-                let (index, summary) = build::build_index(&opts, &progress)?;
-                let bytes = index.to_bytes();
+                let built = build::build(&opts, &progress)?;
+                let bytes = built.index.to_bytes();
                 std::fs::write(&out, &bytes)
                     .with_context(|| format!("writing {}", out.display()))?;
-                eprintln!("{summary}");
+                eprintln!("{}", built.summary);
                 eprintln!("wrote {} ({} bytes)", out.display(), bytes.len());
+                let side_file = |ext: &str| {
+                    let mut name = out.as_os_str().to_owned();
+                    name.push(ext);
+                    PathBuf::from(name)
+                };
+                let photos_path = side_file(".photos");
+                match built.photos {
+                    Some(photos) => {
+                        let b = photos.to_bytes();
+                        std::fs::write(&photos_path, &b)
+                            .with_context(|| format!("writing {}", photos_path.display()))?;
+                        eprintln!(
+                            "wrote {} ({} bytes: {})",
+                            photos_path.display(),
+                            b.len(),
+                            photos.describe()
+                        );
+                    }
+                    None if photos_path.exists() => {
+                        std::fs::remove_file(&photos_path).with_context(|| {
+                            format!("removing the stale {}", photos_path.display())
+                        })?;
+                        eprintln!(
+                            "removed the stale {} (this dataset has no photos)",
+                            photos_path.display()
+                        );
+                    }
+                    None => {}
+                }
+                if built.problems_tsv.lines().count() > 1 {
+                    let problems_path = side_file(".problems.tsv");
+                    std::fs::write(&problems_path, &built.problems_tsv)
+                        .with_context(|| format!("writing {}", problems_path.display()))?;
+                    eprintln!(
+                        "wrote {} (every skipped or noticed file with its reason)",
+                        problems_path.display()
+                    );
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Command::Match {
@@ -337,6 +396,21 @@ mod cli {
             Command::Inspect { index } => {
                 let raw = std::fs::read(&index)
                     .with_context(|| format!("reading {}", index.display()))?;
+                if raw.starts_with(&sori::index::photos::PHOTOS_MAGIC) {
+                    let set = sori::index::photos::PhotoSet::from_bytes(&raw)
+                        .with_context(|| format!("loading {}", index.display()))?;
+                    println!("Sori photo file: {} bytes, {}", raw.len(), set.describe());
+                    for p in &set.photos {
+                        println!(
+                            "  {:<22} {:<10} {:>6} B  {}",
+                            p.slug,
+                            p.mime.trim_start_matches("image/"),
+                            p.bytes.len(),
+                            p.caption
+                        );
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
                 let parsed = Index::from_bytes(&raw)
                     .with_context(|| format!("loading {}", index.display()))?;
                 println!("{}", sori::index::inspect_report(&parsed, &raw));

@@ -63,6 +63,49 @@ pub struct Dataset {
     pub images: BTreeMap<u16, Vec<PathBuf>>,
     /// Media files or manifest rows that match no class (sorted), so the user can fix names.
     pub unmatched: Vec<PathBuf>,
+    /// Sounds the dataset itself sets aside for validation (its `Validation` split): the
+    /// held-out set of [`crate::build::split`]. Empty when the dataset declares no split.
+    pub validation: BTreeSet<PathBuf>,
+    /// Sub-class (the label's `depth3`, or the folder below the class folder) per sound or image.
+    pub subclasses: BTreeMap<PathBuf, String>,
+    /// Crop rectangle `[x, y, width, height]` in pixels per image, from its label's bounding box.
+    pub crops: BTreeMap<PathBuf, [u32; 4]>,
+    /// Files skipped or noticed while reading, each with its reason.
+    pub problems: Vec<Problem>,
+    /// How many files of each kind were seen (every file counted once).
+    pub files: FileCounts,
+}
+
+/// A file discovery skipped or has something to say about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    /// The file (or `manifest.tsv line N: path`).
+    pub path: PathBuf,
+    /// The class it belongs to, when known.
+    pub class_id: Option<u16>,
+    /// Short reason, the same for files with the same problem (groups the summary).
+    pub what: String,
+    /// The full reason.
+    pub detail: String,
+    /// Whether the file was left out (otherwise it is used, and this is a warning).
+    pub skipped: bool,
+}
+
+/// Files seen by discovery, by kind; each file is counted in exactly one of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileCounts {
+    /// Sound files (used or skipped).
+    pub sounds: usize,
+    /// Image files (used or skipped).
+    pub images: usize,
+    /// Label files.
+    pub labels: usize,
+    /// Label files that describe no file of the dataset.
+    pub labels_unpaired: usize,
+    /// Files of other kinds, ignored.
+    pub other: usize,
+    /// macOS metadata and hidden files, ignored.
+    pub metadata: usize,
 }
 
 fn extension(path: &Path) -> String {
@@ -80,13 +123,23 @@ fn is_image(path: &Path) -> bool {
     IMAGE_EXTENSIONS.contains(&extension(path).as_str())
 }
 
-/// Finds the sounds and images under `input` (a manifest folder or a class-folder tree).
+/// Finds the sounds and images under `input` (a manifest folder, the hackathon dataset's own
+/// layout, or a class-folder tree).
 pub fn discover(input: &Path) -> Result<Dataset, String> {
+    discover_with(input, &|_, _, _| {})
+}
+
+/// [`discover`], reporting progress: a folder with `manifest.tsv` is a corpus; a folder holding
+/// label JSONs or zip archives is read as the hackathon dataset ([`super::aihub`]); anything else
+/// as one folder per class.
+pub fn discover_with(input: &Path, progress: super::Progress) -> Result<Dataset, String> {
     if !input.is_dir() {
         return Err(format!("{} is not a folder", input.display()));
     }
     let classes = taxonomy::classes();
-    let mut data = if input.join("manifest.tsv").is_file() {
+    let mut data = if !input.join("manifest.tsv").is_file() && super::aihub::looks_like(input) {
+        super::aihub::read(input, progress)?
+    } else if input.join("manifest.tsv").is_file() {
         let mut d = read_manifest(input, &classes)?;
         let images = input.join("images");
         if images.is_dir() {
@@ -102,9 +155,21 @@ pub fn discover(input: &Path) -> Result<Dataset, String> {
     data.images.values_mut().for_each(|v| v.sort());
     data.unmatched.sort();
     data.unmatched.dedup();
+    if data.files == FileCounts::default() {
+        data.files.sounds = data.sounds.len() + data.problems.iter().filter(|p| p.skipped).count();
+        data.files.images = data.images.values().map(Vec::len).sum();
+    }
     if data.sounds.is_empty() && data.images.is_empty() {
+        let why = data.problems.first().map_or_else(String::new, |p| {
+            format!(
+                " ({} files skipped, e.g. {}: {})",
+                data.problems.len(),
+                p.path.display(),
+                p.detail
+            )
+        });
         return Err(format!(
-            "no sounds or images found in {}: expected manifest.tsv or one folder per class (slug, Korean name or id)",
+            "no usable sounds or images found in {}{why}: expected manifest.tsv, the hackathon dataset's label JSONs or zip archives, or one folder per class (slug, Korean name or id)",
             input.display()
         ));
     }
@@ -134,6 +199,7 @@ fn read_manifest(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> 
     let text =
         std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let mut lines = text.lines();
+    let mut d = Dataset::default();
     let header: Vec<&str> = lines
         .next()
         .unwrap_or("")
@@ -148,7 +214,6 @@ fn read_manifest(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> 
         ));
     };
     let (rec_col, credit_col, label_col) = (col("recording"), col("credit"), col("label"));
-    let mut d = Dataset::default();
     for (n, line) in lines.enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -172,14 +237,31 @@ fn read_manifest(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> 
             }
         };
         let class_name = get(Some(c_col));
+        let row = |what: &str, detail: String| Problem {
+            path: PathBuf::from(format!("{} line {}: {rel}", path.display(), n + 2)),
+            class_id: None,
+            what: what.to_string(),
+            detail,
+            skipped: true,
+        };
         let class_id = match (class_name.is_empty(), taxonomy::lookup(classes, class_name)) {
             (true, _) => None,
             (false, Some(c)) => Some(c.id),
             (false, None) => {
-                d.unmatched.push(root.join(rel));
+                d.problems.push(row(
+                    "class not among the 76",
+                    format!("class {class_name:?} is not one of the 76 slugs (../taxonomy/classes.tsv); row left out"),
+                ));
                 continue;
             }
         };
+        if !root.join(rel).is_file() {
+            d.problems.push(row(
+                "missing file",
+                "the file does not exist; row left out".into(),
+            ));
+            continue;
+        }
         if role == Role::Class && class_id.is_none() {
             return Err(format!(
                 "{} line {}: role is class but no class is given",

@@ -63,9 +63,12 @@ impl ClipEvidence {
     }
 }
 
-/// Reads a sound file as mono 16 kHz samples.
+/// Reads a sound file (or a zip member, `<archive>.zip/<member>`) as mono 16 kHz samples.
 pub fn load_16k(path: &std::path::Path) -> Result<Vec<f32>, crate::audio::AudioError> {
-    let decoded = crate::audio::decode::decode_file(path)?;
+    let bytes = super::aihub::source::read(path)
+        .map_err(|e| crate::audio::AudioError::Io(format!("{}: {e}", path.display())))?;
+    let ext = path.extension().and_then(|e| e.to_str());
+    let decoded = crate::audio::decode::decode_bytes(bytes, ext)?;
     crate::audio::prepare(&decoded.samples, decoded.sample_rate)
 }
 

@@ -149,10 +149,15 @@ pub fn encode_webp_lossless(img: &RgbImage) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// 4×4×4 RGB histogram of a 32 px thumbnail, normalised to sum 1.
+/// 4×4×4 RGB histogram of a 32 px thumbnail of the file, normalised to sum 1.
 fn colour_histogram(path: &Path) -> Option<[f32; 64]> {
     let bytes = std::fs::read(path).ok()?;
-    let img = thumbnail(&decode(&bytes).ok()?, 32);
+    Some(histogram(&decode(&bytes).ok()?))
+}
+
+/// 4×4×4 RGB histogram of a 32 px thumbnail of `img`, normalised to sum 1.
+pub fn histogram(img: &DynamicImage) -> [f32; 64] {
+    let img = thumbnail(img, 32);
     let mut h = [0f32; 64];
     for p in img.pixels() {
         let [r, g, b] = p.0;
@@ -160,7 +165,7 @@ fn colour_histogram(path: &Path) -> Option<[f32; 64]> {
     }
     let n = (img.width() * img.height()) as f32;
     h.iter_mut().for_each(|x| *x /= n);
-    Some(h)
+    h
 }
 
 /// Picks the `n` most representative images: those whose colour histogram is closest

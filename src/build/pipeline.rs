@@ -53,6 +53,8 @@ pub struct BuildOptions {
     pub threads: usize,
     /// Hyper-parameters of the classifier head. Default: [`train::TrainOptions::default`].
     pub train: train::TrainOptions,
+    /// How class photos are chosen for the companion file. Default: [`photos::PhotoOptions::default`].
+    pub photos: photos::PhotoOptions,
 }
 
 impl BuildOptions {
@@ -67,6 +69,7 @@ impl BuildOptions {
             augmentations: 4,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             train: train::TrainOptions::default(),
+            photos: photos::PhotoOptions::default(),
         }
     }
 }
@@ -83,20 +86,64 @@ pub fn load_model(path: &Path) -> Result<Arc<YamNet>> {
     })?))
 }
 
-/// The train/test split `sori build` and `sori eval` agree on.
+/// The train/test split `sori build` and `sori eval` agree on: the dataset's own (its
+/// validation sounds are the test side) when it declares one, else `holdout` of the recordings.
 pub fn split(dataset: &Dataset, holdout: f32, seed: u64) -> (Vec<SoundItem>, Vec<SoundItem>) {
-    dataset::split_by_recording(&dataset.sounds, holdout, seed)
+    if dataset.validation.is_empty() {
+        dataset::split_by_recording(&dataset.sounds, holdout, seed)
+    } else {
+        dataset
+            .sounds
+            .iter()
+            .cloned()
+            .partition(|s| !dataset.validation.contains(&s.path))
+    }
+}
+
+/// What [`build`] makes.
+#[derive(Debug)]
+pub struct Built {
+    /// The index.
+    pub index: Index,
+    /// Human-readable summary: build info, per-class table, every skipped file with its reason.
+    pub summary: String,
+    /// Real photos of the classes (for `<index>.photos`), when the dataset has raster images.
+    pub photos: Option<crate::index::photos::PhotoSet>,
+    /// Every problem met, as a TSV (path, class, skipped, what, detail).
+    pub problems_tsv: String,
 }
 
 /// Builds an index. Returns it with a human-readable summary.
 pub fn build_index(opts: &BuildOptions, progress: Progress) -> Result<(Index, String)> {
-    let data = dataset::discover(&opts.input)
+    build(opts, progress).map(|b| (b.index, b.summary))
+}
+
+/// Builds an index and its photos: discovery, analysis, training, then photo choice. Fails with
+/// a clear message when the input cannot be read or a class's sounds are all unusable.
+pub fn build(opts: &BuildOptions, progress: Progress) -> Result<Built> {
+    let data = dataset::discover_with(&opts.input, progress)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("reading {}", opts.input.display()))?;
     let model = load_model(&opts.model)?;
     let (train, test) = split(&data, opts.holdout, opts.seed);
     let evidence = training_evidence(opts, &model, &train, true, progress)?;
-    index_from_evidence(opts, &data, &train, test.len(), &evidence)
+    let mut problems = summary::analysis_problems(&evidence);
+    summary::require_usable(&data, &problems).map_err(anyhow::Error::msg)?;
+    let (index, mut text) = index_from_evidence(opts, &data, &train, test.len(), &evidence)?;
+    let photos = if data.images.is_empty() {
+        None
+    } else {
+        let (set, photo_problems) = photos::choose(&data, &opts.photos, progress);
+        problems.extend(photo_problems);
+        (!set.photos.is_empty()).then_some(set)
+    };
+    text.push_str(&summary::report(&data, &test, &problems));
+    Ok(Built {
+        index,
+        summary: text,
+        photos,
+        problems_tsv: summary::problems_tsv(&data, &problems),
+    })
 }
 
 /// Analyses `items` as training does: each clip in its [`training_variants`], with fingerprint
@@ -232,13 +279,17 @@ pub fn index_from_evidence(
         threshold: zs_threshold,
     };
     let build_info = format!(
-        "source: {} ({} sounds: {} training, {} held out by recording, holdout {}, seed {}); augmentations per class clip: {}; \
+        "source: {} ({} sounds: {} training, {} held out {}, seed {}); augmentations per class clip: {}; \
          trained classes: {} ({} from a few recordings); other groups: {}; unknown threshold {:.3}; maybe threshold {:.3}; zero-shot threshold {:.3}; failed clips: {}",
         opts.input.file_name().map_or_else(|| opts.input.display().to_string(), |n| n.to_string_lossy().into_owned()),
         data.sounds.len(),
         train.len(),
         held_out,
-        opts.holdout,
+        if data.validation.is_empty() {
+            format!("by recording, holdout {}", opts.holdout)
+        } else {
+            "as the dataset's validation split".to_string()
+        },
         opts.seed,
         opts.augmentations,
         trained.len(),
@@ -258,6 +309,7 @@ pub fn index_from_evidence(
         exemplars,
         fingerprints,
         build_info: build_info.clone(),
+        subclasses: subclasses(data),
     };
     let mut summary = build_info;
     summary.push_str(&format!(
@@ -269,9 +321,6 @@ pub fn index_from_evidence(
         for u in &data.unmatched {
             summary.push_str(&format!("\n  {}", u.display()));
         }
-    }
-    for f in failed.iter().take(20) {
-        summary.push_str(&format!("\nskipped: {f}"));
     }
     Ok((index, summary))
 }
@@ -473,13 +522,50 @@ fn pick_exemplars(evidence: &[ClipEvidence], trained: &[u16]) -> Exemplars {
     }
 }
 
-/// One image per class: from the dataset (its most representative image) or else from `images_dir`
-/// (`<slug>.svg` with credits in `SOURCES.tsv`).
+/// The dataset's sub-classes with their sound and image counts, sorted.
+fn subclasses(data: &Dataset) -> Vec<crate::index::SubClass> {
+    let mut counts: BTreeMap<(u16, &str), (u32, u32)> = BTreeMap::new();
+    for s in &data.sounds {
+        if let (Some(c), Some(sub)) = (s.class_id, data.subclasses.get(&s.path)) {
+            counts.entry((c, sub)).or_default().0 += 1;
+        }
+    }
+    for (c, paths) in &data.images {
+        for sub in paths.iter().filter_map(|p| data.subclasses.get(p)) {
+            counts.entry((*c, sub)).or_default().1 += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .map(
+            |((class_id, name), (sounds, images))| crate::index::SubClass {
+                class_id,
+                name: name.to_string(),
+                sounds,
+                images,
+            },
+        )
+        .collect()
+}
+
+/// One image per class, for the index: the class's icon from `images` (a folder of `<slug>.svg`
+/// with credits in `SOURCES.tsv`, or an existing index whose images are taken with their credits),
+/// else the dataset's most representative photo (its real photos go to the companion file).
 fn class_images(
     data: &Dataset,
     images_dir: Option<&Path>,
 ) -> Result<BTreeMap<u16, crate::index::ClassImage>> {
     let mut out = BTreeMap::new();
+    if let Some(file) = images_dir.filter(|p| p.is_file()) {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let icons = Index::from_bytes(&bytes)
+            .with_context(|| format!("taking the class images of {}", file.display()))?;
+        for c in icons.classes {
+            if let Some(img) = c.image {
+                out.insert(c.info.id, img);
+            }
+        }
+    }
     let credits: BTreeMap<String, String> = images_dir
         .and_then(|d| std::fs::read_to_string(d.join("SOURCES.tsv")).ok())
         .map(|s| {
@@ -498,16 +584,23 @@ fn class_images(
         })
         .unwrap_or_default();
     for class in crate::taxonomy::classes() {
-        let from_dataset = data
-            .images
-            .get(&class.id)
-            .and_then(|paths| images::pick_representative(paths, 1).into_iter().next());
-        let path = from_dataset.or_else(|| {
-            images_dir
-                .map(|d| d.join(format!("{}.svg", class.slug)))
-                .filter(|p| p.exists())
-        });
-        if let Some(path) = path {
+        if out.contains_key(&class.id) {
+            continue;
+        }
+        let icon = images_dir
+            .map(|d| d.join(format!("{}.svg", class.slug)))
+            .filter(|p| p.is_file());
+        if icon.is_none() {
+            if let Some(photo) = photos::index_image(data, class.id) {
+                out.insert(class.id, photo);
+                continue;
+            }
+        }
+        let svg_in_dataset = || {
+            let paths = data.images.get(&class.id)?;
+            images::pick_representative(paths, 1).into_iter().next()
+        };
+        if let Some(path) = icon.or_else(svg_in_dataset) {
             let mut image = images::load_class_image(&path)
                 .map_err(anyhow::Error::msg)
                 .with_context(|| format!("image {}", path.display()))?;

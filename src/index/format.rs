@@ -28,6 +28,12 @@
 //! | `FPRT` | u16 recordings; per recording: u16 class id, str name; u32 entries; per entry (sorted): varint hash delta, varint recording, varint time |
 //! | `INFO` | str model_id, str build_info                                                        |
 //!
+//! Optional sections, after the required ones (absent when empty; older readers skip them):
+//!
+//! | tag    | contents                                                                            |
+//! |--------|-------------------------------------------------------------------------------------|
+//! | `SUBC` | u16 count; per sub-class (sorted by class id, then name): u16 class id, str name, u32 sounds, u32 images |
+//!
 //! `str` and `blob` are a u32 byte length followed by the bytes (`str` is UTF-8). Every
 //! length is checked against the bytes that remain before anything is allocated. A varint
 //! is LEB128 (7 bits per byte, low first, at most 5 bytes for a u32, no overlong forms).
@@ -67,6 +73,9 @@ pub const TAG_EXEMPLARS: [u8; 4] = *b"EXMP";
 pub const TAG_FINGERPRINTS: [u8; 4] = *b"FPRT";
 /// Model id and build info section tag.
 pub const TAG_INFO: [u8; 4] = *b"INFO";
+/// Sub-classes section tag (optional: written only when there are sub-classes, after `INFO`;
+/// readers that predate it skip it).
+pub const TAG_SUBCLASSES: [u8; 4] = *b"SUBC";
 /// All required tags, in file order.
 pub const REQUIRED_TAGS: [[u8; 4]; 7] = [
     TAG_CLASSES,
@@ -91,6 +100,7 @@ pub fn section_name(tag: [u8; 4]) -> String {
         TAG_EXEMPLARS => "exemplars".into(),
         TAG_FINGERPRINTS => "fingerprints".into(),
         TAG_INFO => "info".into(),
+        TAG_SUBCLASSES => "sub-classes".into(),
         other => format!("unknown section {:?}", String::from_utf8_lossy(&other)),
     }
 }

@@ -133,6 +133,20 @@ pub fn inspect_report(index: &Index, raw: &[u8]) -> String {
         f.entries.len(),
         f.recordings.len()
     );
+    if !index.subclasses.is_empty() {
+        let _ = writeln!(r, "\nsub-classes: {}", index.subclasses.len());
+        for c in &index.classes {
+            let subs: Vec<String> = index
+                .subclasses
+                .iter()
+                .filter(|s| s.class_id == c.info.id)
+                .map(|s| format!("{} ({} sounds, {} images)", s.name, s.sounds, s.images))
+                .collect();
+            if !subs.is_empty() {
+                let _ = writeln!(r, "  {:<22} {}", c.info.slug, subs.join(", "));
+            }
+        }
+    }
     let _ = writeln!(r, "\nbuild info:\n{}", index.build_info.trim_end());
     r
 }

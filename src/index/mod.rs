@@ -7,6 +7,7 @@
 
 pub mod format;
 mod inspect;
+pub mod photos;
 mod reader;
 #[cfg(not(target_arch = "wasm32"))]
 mod writer;
@@ -86,6 +87,19 @@ pub struct IndexClass {
     pub image: Option<ClassImage>,
 }
 
+/// A finer kind of sound within a class (the dataset's `depth3`, e.g. `국 끓이기` within `끓이기`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SubClass {
+    /// The class it belongs to.
+    pub class_id: u16,
+    /// Its name, as the dataset writes it.
+    pub name: String,
+    /// Sound files of it the build saw.
+    pub sounds: u32,
+    /// Image files of it the build saw.
+    pub images: u32,
+}
+
 /// A whole index, as plain data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Index {
@@ -106,6 +120,8 @@ pub struct Index {
     pub fingerprints: FingerprintTable,
     /// Free text: source, clip counts, build command (no timestamps).
     pub build_info: String,
+    /// Sub-classes of the dataset it was built from, sorted (empty for most corpora).
+    pub subclasses: Vec<SubClass>,
 }
 
 /// AudioSet has 521 labels; zero-shot rules index into them.
@@ -244,6 +260,17 @@ impl Index {
         if f.entries.windows(2).any(|w| w[0] > w[1]) {
             return bad("fingerprint entries are not sorted".into());
         }
+        if let Some(s) = self.subclasses.iter().find(|s| !known(s.class_id)) {
+            return bad(format!(
+                "sub-class {:?} of unknown class id {}",
+                s.name, s.class_id
+            ));
+        }
+        if self.subclasses.windows(2).any(|w| w[0] >= w[1])
+            || self.subclasses.len() > usize::from(u16::MAX)
+        {
+            return bad("sub-classes are not sorted and unique".into());
+        }
         Ok(())
     }
 }
@@ -284,6 +311,7 @@ mod tests {
             exemplars: Exemplars::default(),
             fingerprints: FingerprintTable::default(),
             build_info: String::new(),
+            subclasses: Vec::new(),
         };
         assert!(idx.check_features(7).is_ok());
         assert_eq!(

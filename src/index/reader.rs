@@ -4,7 +4,7 @@
 //! section must be read to its last byte, and the result is [`Index::validate`]d.
 
 use super::format::{self, Cursor};
-use super::{ClassImage, Index, IndexClass, IndexError};
+use super::{ClassImage, Index, IndexClass, IndexError, SubClass};
 use crate::fingerprint::{FingerprintRecording, FingerprintTable, HashEntry};
 use crate::matcher::{Coverage, Exemplars, Head, ZeroShot, ZeroShotRule};
 use crate::taxonomy::ClassInfo;
@@ -36,6 +36,14 @@ pub(super) fn read(bytes: &[u8]) -> Result<Index, IndexError> {
     let model_id = info.str()?;
     let build_info = info.str()?;
     info.finish()?;
+    let subclasses = match header
+        .sections
+        .iter()
+        .any(|s| s.tag == format::TAG_SUBCLASSES)
+    {
+        true => read_subclasses(section(format::TAG_SUBCLASSES)?)?,
+        false => Vec::new(),
+    };
     let index = Index {
         feature_hash: header.feature_hash,
         model_id,
@@ -45,9 +53,26 @@ pub(super) fn read(bytes: &[u8]) -> Result<Index, IndexError> {
         exemplars,
         fingerprints,
         build_info,
+        subclasses,
     };
     index.validate()?;
     Ok(index)
+}
+
+fn read_subclasses(data: &[u8]) -> Result<Vec<SubClass>, IndexError> {
+    let mut c = Cursor::new(data, "sub-classes");
+    let n = c.count_u16(2 + 4 + 8)?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(SubClass {
+            class_id: c.u16()?,
+            name: c.str()?,
+            sounds: c.u32()?,
+            images: c.u32()?,
+        });
+    }
+    c.finish()?;
+    Ok(out)
 }
 
 fn read_classes(data: &[u8]) -> Result<Vec<IndexClass>, IndexError> {

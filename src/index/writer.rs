@@ -37,7 +37,7 @@ impl Index {
     /// Only an index that passes [`Index::validate`] is guaranteed to read back; counts
     /// beyond the format's limits (65 535 classes, rules or recordings) are cut.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let sections: Vec<([u8; 4], Vec<u8>)> = vec![
+        let mut sections: Vec<([u8; 4], Vec<u8>)> = vec![
             (format::TAG_CLASSES, self.classes_section()),
             (format::TAG_IMAGES, self.images_section()),
             (format::TAG_HEAD, self.head_section()),
@@ -51,6 +51,9 @@ impl Index {
                 b
             }),
         ];
+        if !self.subclasses.is_empty() {
+            sections.push((format::TAG_SUBCLASSES, self.subclasses_section()));
+        }
         let mut out = Vec::new();
         out.extend_from_slice(&format::MAGIC);
         put_u32(&mut out, format::FORMAT_VERSION);
@@ -95,6 +98,19 @@ impl Index {
             });
             put_u32(&mut b, c.clips);
             put_u32(&mut b, c.recordings);
+        }
+        b
+    }
+
+    fn subclasses_section(&self) -> Vec<u8> {
+        let mut b = Vec::new();
+        let subs = &self.subclasses[..self.subclasses.len().min(usize::from(u16::MAX))];
+        put_u16(&mut b, subs.len() as u16);
+        for s in subs {
+            put_u16(&mut b, s.class_id);
+            put_str(&mut b, &s.name);
+            put_u32(&mut b, s.sounds);
+            put_u32(&mut b, s.images);
         }
         b
     }
