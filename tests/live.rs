@@ -1,7 +1,7 @@
 //! The live session hears what the file path hears: fed in 128-sample blocks, its answers are the
 //! matcher's answers for the same windows analysed from the whole buffer.
 
-use sori::embed::YamNet;
+use sori::embed::efficientat::Mn04;
 use sori::index::Index;
 use sori::matcher::{
     Analysis, Analyzer, LiveSession, MatchResult, Matcher, MatcherOptions, EVIDENCE_WINDOWS,
@@ -9,7 +9,7 @@ use sori::matcher::{
 };
 use std::sync::Arc;
 
-const MODEL: &[u8] = include_bytes!("../assets/model/yamnet.sorim");
+const MODEL: &[u8] = include_bytes!("../assets/model/mn04.sorim");
 const INDEX: &[u8] = include_bytes!("../assets/default.idx");
 
 /// 6.5 s of a 90 Hz hum with harmonics, a chirp and a little noise.
@@ -31,7 +31,7 @@ fn signal() -> Vec<f32> {
 
 #[test]
 fn live_answers_equal_file_analysis_of_the_same_windows() {
-    let model = Arc::new(YamNet::from_bytes(MODEL).unwrap());
+    let model = Arc::new(Mn04::from_bytes(MODEL).unwrap());
     let index = Index::from_bytes(INDEX).unwrap();
     let options = MatcherOptions::default().fingerprints(false);
     let matcher = Arc::new(Matcher::new(index, options).unwrap());

@@ -19,7 +19,7 @@ const TIMELINE_MIN_S = 3;
 /** Windows (0.96 s, hop 0.48 s) analysed per step of a file scan: about 0.1–0.5 s of work. */
 const SCAN_STEP_WINDOWS = 8;
 /** Where the model and the index are served, relative to the page. */
-const MODEL_URL = 'model/yamnet.sorim';
+const MODEL_URL = 'model/mn04.sorim';
 const INDEX_URL = 'default.idx';
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);

@@ -8,7 +8,7 @@
 //           cache); navigations fall back to the cached index.html when offline.
 // Bump VERSION whenever any cached file changes (file names are stable: Trunk's filehash is off).
 
-const VERSION = 'v4';
+const VERSION = 'v5';
 /** Optional: class photos beside the index (absent on the default site; cached when present). */
 const OPTIONAL = ['default.idx.photos'];
 const CACHE = `sori-${VERSION}`;
@@ -19,7 +19,7 @@ const PRECACHE = [
   'index.html',
   'sori.js',
   'sori_bg.wasm',
-  'model/yamnet.sorim',
+  'model/mn04.sorim',
   'default.idx',
   'manifest.webmanifest',
   'www/app.js',

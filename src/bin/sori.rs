@@ -1,6 +1,6 @@
 //! The `sori` command-line tool: build an index, match audio files, evaluate, inspect.
 //!
-//! The committed YAMNet weights and default index are compiled in, so `sori match clip.wav`
+//! The committed model (EfficientAT mn04) and default index are compiled in, so `sori match clip.wav`
 //! works from anywhere; `--model` and `--index` override them.
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -17,14 +17,14 @@ mod cli {
     use clap::{Parser, Subcommand};
     use indicatif::{ProgressBar, ProgressStyle};
     use sori::build::{self, dataset, eval, evidence};
-    use sori::embed::YamNet;
+    use sori::embed::efficientat::Mn04;
     use sori::index::Index;
     use sori::matcher::{Analyzer, Matcher, MatcherOptions};
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
     use std::sync::{Arc, Mutex};
 
-    const DEFAULT_MODEL: &[u8] = include_bytes!("../../assets/model/yamnet.sorim");
+    const DEFAULT_MODEL: &[u8] = include_bytes!("../../assets/model/mn04.sorim");
     /// The committed default index, read at run time so that `sori build` can create it.
     const DEFAULT_INDEX_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/default.idx");
 
@@ -51,7 +51,7 @@ mod cli {
             /// Where to write the index.
             #[arg(long, short, default_value = "assets/default.idx")]
             out: PathBuf,
-            /// YAMNet weights (default: the compiled-in model).
+            /// Analysis model weights, EfficientAT mn04 (default: the compiled-in model).
             #[arg(long)]
             model: Option<PathBuf>,
             /// Share of recordings held out of training, for honest evaluation.
@@ -78,7 +78,7 @@ mod cli {
             /// Index file (default: the project's assets/default.idx).
             #[arg(long)]
             index: Option<PathBuf>,
-            /// YAMNet weights (default: the compiled-in model).
+            /// Analysis model weights, EfficientAT mn04 (default: the compiled-in model).
             #[arg(long)]
             model: Option<PathBuf>,
             /// Print one JSON object per file per line.
@@ -96,7 +96,7 @@ mod cli {
             /// Index file (default: the project's assets/default.idx).
             #[arg(long)]
             index: Option<PathBuf>,
-            /// YAMNet weights (default: the compiled-in model).
+            /// Analysis model weights, EfficientAT mn04 (default: the compiled-in model).
             #[arg(long)]
             model: Option<PathBuf>,
             /// Which clips: `test` (held out by `sori build`'s split) or `all`.
@@ -135,11 +135,11 @@ mod cli {
         }
     }
 
-    fn load_model(path: &Option<PathBuf>) -> Result<Arc<YamNet>> {
+    fn load_model(path: &Option<PathBuf>) -> Result<Arc<Mn04>> {
         match path {
             Some(p) => build::load_model(p),
             None => Ok(Arc::new(
-                YamNet::from_bytes(DEFAULT_MODEL).context("loading the compiled-in model")?,
+                Mn04::from_bytes(DEFAULT_MODEL).context("loading the compiled-in model")?,
             )),
         }
     }

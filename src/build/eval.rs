@@ -64,7 +64,7 @@ impl Condition {
     /// landmarks): the evidence [`evaluate`] scores.
     pub fn analyse(
         &self,
-        model: &std::sync::Arc<crate::embed::YamNet>,
+        model: &std::sync::Arc<crate::embed::efficientat::Mn04>,
         items: &[super::dataset::SoundItem],
         threads: usize,
         progress: super::Progress,

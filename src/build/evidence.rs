@@ -4,7 +4,8 @@
 use super::dataset::{Role, SoundItem};
 use super::Progress;
 use crate::augment;
-use crate::embed::{YamNet, EMBEDDING_DIM};
+use crate::embed::efficientat::Mn04;
+use crate::embed::EMBEDDING_DIM;
 use crate::fingerprint::{extract_landmarks, FingerprintConfig, Landmark};
 use crate::matcher::{clip_embedding, Analyzer};
 use anyhow::Result;
@@ -103,7 +104,7 @@ pub fn augment_clip(samples: &[f32], name: &str, n: usize) -> Vec<f32> {
 
 /// Analyses every item's variants on `threads` threads; results keep the input order.
 pub fn collect(
-    model: &Arc<YamNet>,
+    model: &Arc<Mn04>,
     items: &[SoundItem],
     variants: &(dyn Fn(&SoundItem) -> Vec<Variant> + Sync),
     threads: usize,
@@ -124,7 +125,7 @@ pub fn collect(
 /// Like [`collect`], with `transform` applied to every decoded clip first (for robustness evaluation).
 #[allow(clippy::too_many_arguments)]
 pub fn collect_with(
-    model: &Arc<YamNet>,
+    model: &Arc<Mn04>,
     items: &[SoundItem],
     variants: &(dyn Fn(&SoundItem) -> Vec<Variant> + Sync),
     threads: usize,

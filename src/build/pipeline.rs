@@ -2,7 +2,8 @@
 
 use super::*;
 
-use crate::embed::{YamNet, EMBEDDING_DIM};
+use crate::embed::efficientat::Mn04;
+use crate::embed::EMBEDDING_DIM;
 use crate::fingerprint::FingerprintTable;
 use crate::index::{Index, IndexClass};
 use crate::matcher::{clip_embedding, Coverage, Exemplars, Head};
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use train::Target;
 
 /// Model id stored in indexes built with the committed YAMNet weights.
-pub const MODEL_ID: &str = "yamnet-int8-v1";
+pub const MODEL_ID: &str = "efficientat-mn04-v1";
 /// Classes need at least this many training clips to be trained (others fall back to zero-shot):
 /// every class with a recording is learned, however few (see [`Coverage::TrainedFew`]).
 pub const MIN_TRAINING_CLIPS: usize = 1;
@@ -41,7 +42,7 @@ pub struct BuildOptions {
     pub input: PathBuf,
     /// Folder of class images (`<slug>.svg` + `SOURCES.tsv`); images found in the dataset win.
     pub images: Option<PathBuf>,
-    /// YAMNet weights. Default: `assets/model/yamnet.sorim`.
+    /// The analysis model's weights (EfficientAT mn04). Default: `assets/model/mn04.sorim`.
     pub model: PathBuf,
     /// Share of recordings held out from training (for honest evaluation). Default: `0.2`.
     pub holdout: f32,
@@ -78,10 +79,10 @@ impl BuildOptions {
 pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
 
 /// Loads the YAMNet weights from a file.
-pub fn load_model(path: &Path) -> Result<Arc<YamNet>> {
+pub fn load_model(path: &Path) -> Result<Arc<Mn04>> {
     let bytes =
         std::fs::read(path).with_context(|| format!("reading the model {}", path.display()))?;
-    Ok(Arc::new(YamNet::from_bytes(&bytes).with_context(|| {
+    Ok(Arc::new(Mn04::from_bytes(&bytes).with_context(|| {
         format!("loading the model {}", path.display())
     })?))
 }
@@ -150,7 +151,7 @@ pub fn build(opts: &BuildOptions, progress: Progress) -> Result<Built> {
 /// landmarks of clean clips when `landmarks` is set.
 pub fn training_evidence(
     opts: &BuildOptions,
-    model: &Arc<YamNet>,
+    model: &Arc<Mn04>,
     items: &[SoundItem],
     landmarks: bool,
     progress: Progress,

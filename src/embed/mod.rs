@@ -79,11 +79,18 @@ pub const PATCH_FRAMES: usize = 96;
 /// Mel bands per frame.
 pub const MEL_BANDS: usize = 64;
 /// Length of a YAMNet embedding (the pooled output of layer 14).
-pub const EMBEDDING_DIM: usize = 1024;
+pub const YAMNET_EMBEDDING_DIM: usize = 1024;
 /// Number of AudioSet classes YAMNet scores.
-pub const NUM_AUDIOSET: usize = 521;
-/// Where the converted model lives, relative to the crate root.
-pub const DEFAULT_MODEL_PATH: &str = "assets/model/yamnet.sorim";
+pub const YAMNET_LABELS: usize = 521;
+/// Where the converted YAMNet lives, relative to the crate root.
+pub const YAMNET_MODEL_PATH: &str = "assets/model/yamnet.sorim";
+
+/// Length of the window embedding the matcher learns from: mn04's pooled features.
+pub const EMBEDDING_DIM: usize = efficientat::MN04_FEATURES;
+/// Number of AudioSet labels the analysis model scores (mn04).
+pub const NUM_AUDIOSET: usize = efficientat::NUM_LABELS;
+/// Where the analysis model (mn04) lives, relative to the crate root.
+pub const DEFAULT_MODEL_PATH: &str = efficientat::MN04_MODEL_PATH;
 
 /// Errors from loading or running the embedding model.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -132,9 +139,14 @@ pub enum EmbedError {
     },
 }
 
+/// The AudioSet display names the analysis model (mn04) scores, in its score order.
+pub fn audioset_labels() -> Vec<&'static str> {
+    efficientat::labels()
+}
+
 /// The 521 AudioSet display names, in YAMNet's score order
 /// (from `assets/model/yamnet_class_map.csv`, compiled in).
-pub fn audioset_labels() -> Vec<&'static str> {
+pub fn yamnet_labels() -> Vec<&'static str> {
     parse_class_map(include_str!("../../assets/model/yamnet_class_map.csv"))
 }
 
@@ -163,11 +175,11 @@ mod tests {
 
     #[test]
     fn labels_are_the_521_audioset_classes() {
-        let labels = audioset_labels();
-        assert_eq!(labels.len(), NUM_AUDIOSET);
+        let labels = yamnet_labels();
+        assert_eq!(labels.len(), YAMNET_LABELS);
         assert_eq!(labels[0], "Speech");
         assert_eq!(labels[1], "Child speech, kid speaking");
-        assert_eq!(labels[NUM_AUDIOSET - 1], "Field recording");
+        assert_eq!(labels[YAMNET_LABELS - 1], "Field recording");
         assert!(labels.iter().all(|l| !l.is_empty() && !l.starts_with('"')));
     }
 }

@@ -3,7 +3,10 @@
 
 use super::format::{self, Kind, Layer, ARCHITECTURE};
 use super::kernels::{self, MR, MR_WIDE, NR};
-use super::{EmbedError, EMBEDDING_DIM, MEL_BANDS, NUM_AUDIOSET, PATCH_FRAMES};
+use super::{
+    EmbedError, MEL_BANDS, PATCH_FRAMES, YAMNET_EMBEDDING_DIM as EMBEDDING_DIM,
+    YAMNET_LABELS as NUM_AUDIOSET,
+};
 
 /// YAMNet's output for one patch.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -124,8 +124,8 @@ pub struct Index {
     pub subclasses: Vec<SubClass>,
 }
 
-/// AudioSet has 521 labels; zero-shot rules index into them.
-pub const AUDIOSET_LABELS: u16 = 521;
+/// The AudioSet labels the analysis model scores; zero-shot rules index into them.
+pub const AUDIOSET_LABELS: u16 = crate::embed::NUM_AUDIOSET as u16;
 
 impl Index {
     /// Reads an index from bytes. Checks magic, version and checksums, then that the

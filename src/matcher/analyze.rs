@@ -1,17 +1,21 @@
-//! Analysis windows: 16 kHz samples -> one YAMNet patch embedding per 0.96 s window (0.48 s hop).
+//! Analysis windows: 16 kHz samples -> one EfficientAT mn04 embedding per 0.975 s window (0.48 s
+//! hop).
 //!
 //! Each window is loudness-normalised on its own before the log-mel, so a file, a live
 //! microphone and a quiet or loud recording of the same sound all reach the model at the
-//! same level; windows that are silent before normalisation are skipped.
+//! same level; windows that are silent before normalisation are skipped. The window is
+//! upsampled x2 to mn04's 32 kHz (`EfficientAtMel::compute_16k_into`): the analysis hears
+//! 0–8 kHz, the band every corpus clip has and every microphone path keeps.
 
 use crate::audio;
-use crate::embed::{PatchEmbedding, Scratch, YamNet};
-use crate::features::{FeatureConfig, LogMel, LogMelExtractor};
+use crate::embed::efficientat::{Mn04, Mn04Output, Mn04Scratch};
+use crate::embed::PatchEmbedding;
+use crate::features::{EfficientAtMel, LogMel};
 use std::sync::Arc;
 
-/// Samples in one analysis window: 96 log-mel frames (0.975 s at 16 kHz).
+/// Samples in one analysis window (0.975 s at 16 kHz).
 pub const WINDOW_SAMPLES: usize = 15_600;
-/// Samples between window starts: 48 frames (0.48 s).
+/// Samples between window starts (0.48 s).
 pub const HOP_SAMPLES: usize = 7_680;
 
 /// What the analyzer saw in a clip.
@@ -48,36 +52,46 @@ impl Analysis {
     }
 }
 
-/// Turns 16 kHz audio into patch embeddings; owns the log-mel extractor and model scratch space.
+/// The window embedding the matcher learns from, taken from mn04's outputs: its pooled features.
+pub fn window_embedding(out: &Mn04Output) -> Vec<f32> {
+    out.features.clone()
+}
+
+/// Turns 16 kHz audio into window embeddings; owns the front end, the model's scratch space and
+/// its buffers, so analysing a window allocates only the [`PatchEmbedding`] it returns.
 pub struct Analyzer {
-    model: Arc<YamNet>,
-    extractor: LogMelExtractor,
-    scratch: Scratch,
+    model: Arc<Mn04>,
+    front_end: EfficientAtMel,
+    mel: LogMel,
+    scratch: Mn04Scratch,
+    output: Mn04Output,
     window: Vec<f32>,
 }
 
 impl Analyzer {
-    /// A new analyzer over `model` with YAMNet's feature configuration.
-    pub fn new(model: Arc<YamNet>) -> Self {
+    /// A new analyzer over `model`.
+    pub fn new(model: Arc<Mn04>) -> Self {
         Analyzer {
             scratch: model.new_scratch(),
             model,
-            extractor: LogMelExtractor::new(&FeatureConfig::yamnet()),
+            front_end: EfficientAtMel::new(),
+            mel: LogMel::default(),
+            output: Mn04Output::default(),
             window: vec![0.0; WINDOW_SAMPLES],
         }
     }
 
-    /// Window starts for a clip of `len` samples, following YAMNet's padding: at least one
-    /// window, then one more per started hop.
+    /// Window starts for a clip of `len` samples: at least one window, then one more per started
+    /// hop (the last window is zero-padded).
     pub fn window_starts(len: usize) -> Vec<usize> {
         let extra = len.saturating_sub(WINDOW_SAMPLES);
         let n = 1 + extra.div_ceil(HOP_SAMPLES);
         (0..n).map(|i| i * HOP_SAMPLES).collect()
     }
 
-    /// The log-mel patch YAMNet sees for one window: the window zero-padded to [`WINDOW_SAMPLES`],
-    /// sanitised and loudness-normalised; `None` if it is silent.
-    pub fn window_logmel(&mut self, samples16k: &[f32]) -> Option<LogMel> {
+    /// Embeds one window (zero-padded to [`WINDOW_SAMPLES`], sanitised and loudness-normalised);
+    /// `None` if it is silent.
+    pub fn analyse_window(&mut self, samples16k: &[f32]) -> Option<PatchEmbedding> {
         let n = samples16k.len().min(WINDOW_SAMPLES);
         self.window[..n].copy_from_slice(&samples16k[..n]);
         self.window[n..].iter_mut().for_each(|v| *v = 0.0);
@@ -86,15 +100,14 @@ impl Analyzer {
             return None;
         }
         audio::normalise_loudness(&mut self.window);
-        let logmel = self.extractor.compute(&self.window);
-        debug_assert_eq!(logmel.frames, crate::embed::PATCH_FRAMES);
-        Some(logmel)
-    }
-
-    /// Embeds one window (zero-padded to [`WINDOW_SAMPLES`]); `None` if it is silent.
-    pub fn analyse_window(&mut self, samples16k: &[f32]) -> Option<PatchEmbedding> {
-        let logmel = self.window_logmel(samples16k)?;
-        Some(self.model.embed_patch(logmel.patch(0), &mut self.scratch))
+        self.front_end.compute_16k_into(&self.window, &mut self.mel);
+        self.model
+            .forward_into(&self.mel, &mut self.scratch, &mut self.output)
+            .expect("a window's mel (128 bands, 98 frames) is always a valid mn04 input");
+        Some(PatchEmbedding {
+            embedding: window_embedding(&self.output),
+            scores: self.output.scores.clone(),
+        })
     }
 
     /// The window of a clip that starts at sample `start` (cut short at the clip's end).

@@ -58,7 +58,7 @@ pub struct LiveSession {
 impl LiveSession {
     /// Starts a session for audio arriving at `device_rate` Hz.
     pub fn new(
-        model: Arc<crate::embed::YamNet>,
+        model: Arc<crate::embed::efficientat::Mn04>,
         matcher: Arc<Matcher>,
         device_rate: u32,
     ) -> Result<Self, audio::AudioError> {

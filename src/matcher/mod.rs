@@ -19,14 +19,31 @@ pub use decide::{Matcher, MatcherOptions};
 pub use live::{LiveSession, LiveUpdate, EVIDENCE_WINDOWS};
 
 /// The analysis hash an index must carry (`Index::feature_hash`) to be matched by this build: the
-/// log-mel front end's config hash with the fingerprint settings' key folded in, so an index whose
-/// embeddings *or* reference hashes were made with other settings is refused at load
-/// (`Index::check_features`) instead of silently never matching.
+/// window analysis' hash ([`window_analysis_hash`]) with the fingerprint settings' key folded in, so
+/// an index whose embeddings *or* reference hashes were made with other settings (or another model)
+/// is refused at load (`Index::check_features`) instead of silently never matching.
 pub fn analysis_hash() -> u64 {
     fold_fingerprint_key(
-        crate::features::FeatureConfig::yamnet().hash(),
+        window_analysis_hash(),
         crate::fingerprint::FingerprintConfig::default().hash_key(),
     )
+}
+
+/// A hash of everything that decides a window's embedding: the model, its front end, the window
+/// and hop, and which model output is the embedding. Bump `v1` when the computation changes
+/// without a constant changing.
+pub fn window_analysis_hash() -> u64 {
+    use crate::features::{EFFICIENTAT_BANDS, EFFICIENTAT_HOP, EFFICIENTAT_RATE};
+    let described = format!(
+        "efficientat-mn04 v1; 16 kHz x2 -> {EFFICIENTAT_RATE} Hz, {EFFICIENTAT_BANDS} bands, hop {EFFICIENTAT_HOP}; \
+         window {WINDOW_SAMPLES} hop {HOP_SAMPLES}, loudness-normalised; embedding: pooled features {}; labels {}",
+        crate::embed::EMBEDDING_DIM,
+        crate::embed::NUM_AUDIOSET,
+    );
+    // FNV-1a: stable across runs, platforms and Rust versions.
+    described.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// Folds a fingerprint config key into a feature hash; distinct keys give distinct results.
@@ -291,7 +308,7 @@ mod tests {
 
     #[test]
     fn analysis_hash_changes_with_either_config() {
-        let f = crate::features::FeatureConfig::yamnet().hash();
+        let f = window_analysis_hash();
         let k = crate::fingerprint::FingerprintConfig::default().hash_key();
         assert_eq!(analysis_hash(), fold_fingerprint_key(f, k));
         assert_ne!(analysis_hash(), f, "the fingerprint key is folded in");

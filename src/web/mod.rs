@@ -9,7 +9,7 @@
 //! const live = sori.listener(audioContext.sampleRate); live.push(block); live.poll();
 //! ```
 
-use crate::embed::YamNet;
+use crate::embed::efficientat::Mn04;
 use crate::features::FeatureConfig;
 use crate::index::Index;
 use crate::matcher::{
@@ -43,7 +43,7 @@ pub fn log_mel(samples: &[f32]) -> Vec<f32> {
 /// A loaded model and index.
 #[wasm_bindgen]
 pub struct Sori {
-    model: Arc<YamNet>,
+    model: Arc<Mn04>,
     matcher: Arc<Matcher>,
     analyzer: Analyzer,
 }
@@ -81,7 +81,7 @@ impl Sori {
     /// Loads the YAMNet weights and an index; throws an `Error` with a readable message if either is bad.
     #[wasm_bindgen(constructor)]
     pub fn new(model_bytes: &[u8], index_bytes: &[u8]) -> Result<Sori, JsError> {
-        let model = Arc::new(YamNet::from_bytes(model_bytes).map_err(err)?);
+        let model = Arc::new(Mn04::from_bytes(model_bytes).map_err(err)?);
         let index = Index::from_bytes(index_bytes).map_err(err)?;
         index
             .check_features(crate::matcher::analysis_hash())

@@ -26,6 +26,6 @@ const src = (await readFile(new URL('./sori.js', import.meta.url), 'utf8'))
   .replace('__IMAGES__', JSON.stringify(images));
 await writeFile(join(out, 'sori.js'), src);
 await writeFile(join(out, 'sori_bg.wasm'), Buffer.from([0, 97, 115, 109, 1, 0, 0, 0]));
-await writeFile(join(out, 'model/yamnet.sorim'), 'MOCK-MODEL');
+await writeFile(join(out, 'model/mn04.sorim'), 'MOCK-MODEL');
 await writeFile(join(out, 'default.idx'), 'MOCK-INDEX');
 console.log(out);

@@ -169,7 +169,7 @@ async function main() {
     if (ready !== 'ok') throw new Error(`bench page: ${ready} ${errors.join('; ')}`);
     const r = await page.evaluate(
       (o) => window.runBench(o),
-      { audio60: '/audio/audio60.f32', clip5: '/audio/clip5.f32', model: '/sori/model/yamnet.sorim', index: '/sori/default.idx', reps },
+      { audio60: '/audio/audio60.f32', clip5: '/audio/clip5.f32', model: '/sori/model/mn04.sorim', index: '/sori/default.idx', reps },
     );
     for (const x of r.results) {
       if (!x.finite) throw new Error(`${x.name}: non-finite output`);
