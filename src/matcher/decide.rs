@@ -48,7 +48,7 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    /// A matcher for `index`; fails if the head does not fit YAMNet's clip embedding.
+    /// A matcher for `index`; fails if the head does not fit the clip embedding (mn04's).
     pub fn new(index: Index, options: MatcherOptions) -> Result<Matcher, IndexError> {
         let dim = 2 * crate::embed::EMBEDDING_DIM;
         let head = &index.head;

@@ -3,7 +3,7 @@
 //! ```text
 //! &[f32] @16 kHz --analyze::Analyzer--> Vec<PatchEmbedding> --clip_embedding--> [mean ‖ max] (2048)
 //!        --Head (softmax over trained classes + "other")--+
-//!        --ZeroShot (YAMNet AudioSet scores)--------------+--> MatchResult { verdict, matches (top-k), fingerprint }
+//!        --ZeroShot (mn04 AudioSet scores)----------------+--> MatchResult { verdict, matches (top-k), fingerprint }
 //!        --fingerprint::FingerprintTable::query-----------+
 //! ```
 //!
@@ -164,7 +164,7 @@ pub fn softmax_in_place(v: &mut [f32]) {
     }
 }
 
-/// Zero-shot rule: a class scored from YAMNet's AudioSet label scores.
+/// Zero-shot rule: a class scored from the model's AudioSet label scores.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZeroShotRule {
     /// Class id (1..=76).
