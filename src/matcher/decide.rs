@@ -103,7 +103,7 @@ impl Matcher {
             .query(&landmarks, &self.fingerprint_config)
     }
 
-    /// Scores every covered class from patch embeddings and AudioSet scores; best first.
+    /// Scores every covered class from window embeddings and AudioSet scores; best first.
     pub fn rank(&self, embeddings: &[&[f32]], scores: &[&[f32]]) -> Vec<(u16, f32)> {
         let x = clip_embedding(embeddings, crate::embed::EMBEDDING_DIM);
         let probs = self.index.head.probabilities(&x);

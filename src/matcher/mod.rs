@@ -1,7 +1,7 @@
-//! Stage 4, matcher: patch embeddings -> clip embedding -> class scores -> verdict and top-k.
+//! Stage 4, matcher: window embeddings -> clip embedding -> class scores -> verdict and top-k.
 //!
 //! ```text
-//! &[f32] @16 kHz --analyze::Analyzer--> Vec<PatchEmbedding> --clip_embedding--> [mean ‖ max] (2048)
+//! &[f32] @16 kHz --analyze::Analyzer--> Vec<PatchEmbedding> --clip_embedding--> [mean ‖ max] (768)
 //!        --Head (softmax over trained classes + "other")--+
 //!        --ZeroShot (mn04 AudioSet scores)----------------+--> MatchResult { verdict, matches (top-k), fingerprint }
 //!        --fingerprint::FingerprintTable::query-----------+
@@ -169,7 +169,7 @@ pub fn softmax_in_place(v: &mut [f32]) {
 pub struct ZeroShotRule {
     /// Class id (1..=76).
     pub class_id: u16,
-    /// AudioSet label indices (0..521) whose scores vote for the class.
+    /// AudioSet label indices (0..527, mn04's order) whose scores vote for the class.
     pub labels: Vec<u16>,
 }
 
