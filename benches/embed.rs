@@ -1,29 +1,9 @@
-//! Criterion bench of the embed stage: one YAMNet forward pass on a 96x64 patch; EfficientAT mn04
-//! on a 5 s clip (16 kHz input upsampled to 32 kHz, front end + network, and each alone).
+//! Criterion bench of the embed stage: EfficientAT mn04 on a 5 s clip (16 kHz input upsampled to
+//! 32 kHz, front end + network, and each alone) and loading the model.
 //!
-//! `cargo bench --bench embed` (the models are read from `assets/model/`).
+//! `cargo bench --bench embed` (the model is read from `assets/model/`).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use sori::embed::{YamNet, MEL_BANDS, PATCH_FRAMES};
-
-fn bench_embed(c: &mut Criterion) {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(sori::embed::DEFAULT_MODEL_PATH);
-    let bytes = std::fs::read(&path).expect("reading the model");
-    let model = YamNet::from_bytes(&bytes).expect("loading the model");
-    let mut scratch = model.new_scratch();
-    // A deterministic patch in the log-mel range (-6.9 .. 4).
-    let patch: Vec<f32> = (0..PATCH_FRAMES * MEL_BANDS)
-        .map(|i| ((i * 37 % 113) as f32 / 113.0) * 10.0 - 6.9)
-        .collect();
-    let mut out = model.embed_patch(&patch, &mut scratch);
-    c.bench_function("yamnet_patch_forward", |b| {
-        b.iter(|| model.embed_patch_into(std::hint::black_box(&patch), &mut scratch, &mut out))
-    });
-    c.bench_function("yamnet_load", |b| {
-        b.iter(|| YamNet::from_bytes(std::hint::black_box(&bytes)).unwrap())
-    });
-}
 
 fn bench_mn04(c: &mut Criterion) {
     use sori::embed::efficientat::{Mn04, Mn04Output, MN04_MODEL_PATH};
@@ -69,6 +49,6 @@ fn bench_mn04(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30);
-    targets = bench_embed, bench_mn04
+    targets = bench_mn04
 }
 criterion_main!(benches);

@@ -1,6 +1,6 @@
 //! Benchmarks for the audio and features stages.
 //!
-//! - `logmel_60s`: YAMNet log-mel of 60 s of 16 kHz audio (5,998 frames).
+//! - `logmel_60s`: the 64-band display log-mel of 60 s of 16 kHz audio (5,998 frames).
 //! - `resample_5s_44k1_to_16k`: whole-buffer resampling of 5 s at 44.1 kHz.
 //! - `stream_resample_128_48k`: one 128-sample AudioWorklet block at 48 kHz (budget 2.7 ms).
 //!
@@ -32,7 +32,7 @@ fn signal(rate: u32, seconds: f64) -> Vec<f32> {
 
 fn bench_logmel(c: &mut Criterion) {
     let x = signal(TARGET_RATE, 60.0);
-    let mut ex = LogMelExtractor::new(&FeatureConfig::yamnet());
+    let mut ex = LogMelExtractor::new(&FeatureConfig::display());
     c.bench_function("logmel_60s", |b| b.iter(|| ex.compute(black_box(&x))));
 }
 

@@ -9,10 +9,9 @@
 //!
 //! ```text
 //! audio      decode (native), downmix, resample to 16 kHz, normalise, stream  -> Vec<f32> @ 16 kHz
-//! features   YAMNet log-mel front end (25 ms Hann, 10 ms hop, 64 mel bands)   -> LogMel, patches
-//! embed      YAMNet (MobileNetV1) forward pass on 96x64 patches                -> PatchEmbedding
-//!            embed::efficientat: EfficientAT mn04 on a 128-band log-mel (features::EfficientAtMel,
-//!            32 kHz or 16 kHz upsampled)                                       -> Mn04Output, FeatureMap
+//! features   EfficientAtMel: mn04's 128-band log-mel (32 kHz, or 16 kHz upsampled x2) -> LogMel;
+//!            LogMelExtractor: the live display's 64-band log-mel (16 kHz)      -> LogMel
+//! embed      embed::efficientat: EfficientAT mn04 forward pass on a log-mel    -> Mn04Output, FeatureMap
 //! fingerprint spectral-peak landmark hashes of reference recordings            -> Vec<Landmark>
 //! index      the versioned binary index: classes, images, head, hashes          -> Index
 //! matcher    clip embedding -> head -> class or "unknown", top-k               -> MatchResult

@@ -103,7 +103,7 @@ fn tiny_index() -> Index {
     entries.sort();
     Index {
         feature_hash: 0x5eed_f00d_1234_5678,
-        model_id: "yamnet-int8-v1".into(),
+        model_id: "efficientat-mn04-v1".into(),
         classes,
         head: Head {
             input_dim: dim as u32,
@@ -424,7 +424,7 @@ fn inspect_report_lists_sections_classes_and_head() {
     for needle in [
         "format version  2",
         "0x5eedf00d12345678",
-        "yamnet-int8-v1",
+        "efficientat-mn04-v1",
         "fingerprints",
         "exemplars",
         "4 outputs (2 other groups) x 16 inputs",

@@ -40,8 +40,6 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file
 
-# The same int8 quantiser (per output channel, least-squares scale) and hashing as YAMNet's converter.
-from convert_yamnet import quantise, sha256_of  # noqa: E402  (numpy only at import time)
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT.parent / "shared" / "models" / "efficientat-mn04"
@@ -85,6 +83,37 @@ NUM_LABELS = 527
 FREE_COST = 1e-5
 SIZE_TARGET = 1_200_000
 
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def quantise(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric int8 per output channel (the last axis): q = round(w / scale) in -127..127.
+
+    The scale of each channel is the one of `max|w| * r / 127`, r in 0.50..1.00 (26 steps), with the least
+    squared error: clipping a few outliers buys finer steps for the rest.
+    """
+    flat = w.reshape(-1, w.shape[-1])
+    amax = np.max(np.abs(flat), axis=0)
+    amax = np.where(amax > 0, amax, 127.0)
+    best_scale, best_err = None, None
+    for r in np.linspace(0.5, 1.0, 26):
+        scale = (amax * r / 127.0).astype(np.float32).astype(np.float64)
+        err = ((np.clip(np.rint(flat / scale), -127, 127) * scale - flat) ** 2).sum(axis=0)
+        if best_scale is None:
+            best_scale, best_err = scale, err
+        else:
+            better = err < best_err
+            best_scale = np.where(better, scale, best_scale)
+            best_err = np.where(better, err, best_err)
+    q = np.clip(np.rint(w / best_scale), -127, 127).astype(np.int8)
+    return q, best_scale.astype(np.float32)
 
 def log(msg: str) -> None:
     print(f"[convert] {msg}", file=sys.stderr, flush=True)

@@ -113,7 +113,7 @@ export class AnswerCard {
       this.q('score').textContent = `${t('confidence')} ${pct(score)}`;
       this.q('meter').hidden = false;
       // Zero-shot classes have no recordings behind them: say that the answer is a guess from
-      // YAMNet's AudioSet labels (right far less often than a trained class; see docs/eval.md).
+      // the model's AudioSet labels (right far less often than a trained class; see docs/eval.md).
       if (info.coverage === 'zero_shot') this.q('basis').textContent = t('basis_zero_shot');
       // Classes learned from a handful of recordings (often one room, one device) generalise less.
       if (info.coverage === 'trained_few') this.q('basis').textContent = t('basis_trained_few');
@@ -182,7 +182,7 @@ export class Spectrogram {
     this.canvas = canvas;
     this.bands = bands;
     this.ctx = canvas.getContext('2d', { alpha: false });
-    this.lo = -7; // log(0.001): YAMNet's log-mel floor
+    this.lo = -7; // log(0.001): the display log-mel's floor
     this.hi = 0;
     this.palette = makePalette();
     this.clear();

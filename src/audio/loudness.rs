@@ -1,8 +1,8 @@
 //! Loudness: mono samples (normally 16 kHz) -> the same samples at a fixed level, plus
 //! [`Loudness`] measurements, and the [`is_silent`] test.
 //!
-//! YAMNet was trained on AudioSet clips at typical broadcast levels; fed the same sound 20 dB
-//! quieter it loses about 23 accuracy points. [`normalise_loudness`] therefore brings the
+//! AudioSet models are trained on clips at typical broadcast levels; fed the same sound 20 dB
+//! quieter, YAMNet (Sori's model before mn04) lost about 23 accuracy points. [`normalise_loudness`] therefore brings the
 //! *active* part of a window to [`TARGET_RMS_DB`]:
 //!
 //! 1. The samples are cut into blocks of [`LOUDNESS_BLOCK`] samples (25 ms at 16 kHz; a

@@ -30,7 +30,7 @@ pub use upsample::{Upsampler2x, HALF_TAPS, KAISER_BETA};
 
 use thiserror::Error;
 
-/// The rate every later stage works at (YAMNet's).
+/// The rate every later stage works at (the corpus's; mn04's front end upsamples it x2).
 pub const TARGET_RATE: u32 = 16_000;
 
 /// Lowest accepted input sample rate, in Hz.

@@ -1,5 +1,5 @@
 //! Clip evidence for training and evaluation: sound files -> decoded, optionally augmented
-//! 16 kHz audio -> patch embeddings, AudioSet scores and landmarks, on several threads.
+//! 16 kHz audio -> window embeddings (mn04), AudioSet scores and landmarks, on several threads.
 
 use super::dataset::{Role, SoundItem};
 use super::Progress;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use train::Target;
 
-/// Model id stored in indexes built with the committed YAMNet weights.
+/// Model id stored in indexes built with the committed mn04 weights.
 pub const MODEL_ID: &str = "efficientat-mn04-v1";
 /// Classes need at least this many training clips to be trained (others fall back to zero-shot):
 /// every class with a recording is learned, however few (see [`Coverage::TrainedFew`]).
@@ -78,7 +78,7 @@ impl BuildOptions {
 /// A progress callback: `(stage, done, total)`.
 pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
 
-/// Loads the YAMNet weights from a file.
+/// Loads the mn04 weights from a file.
 pub fn load_model(path: &Path) -> Result<Arc<Mn04>> {
     let bytes =
         std::fs::read(path).with_context(|| format!("reading the model {}", path.display()))?;

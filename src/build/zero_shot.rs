@@ -1,4 +1,4 @@
-//! The zero-shot prior: `assets/audioset_map.tsv` (class slug -> YAMNet AudioSet labels) -> rules.
+//! The zero-shot prior: `assets/audioset_map.tsv` (class slug -> AudioSet labels of the analysis model, mn04) -> rules.
 //!
 //! The map started from `../shared/taxonomy/audioset_map.md`; labels that fire on far too many
 //! everyday sounds (Water, Engine, Wood, Bell, Hiss, …) were dropped, and labels another class
@@ -33,7 +33,7 @@ pub fn parse(tsv: &str) -> Result<Vec<ZeroShotRule>> {
             match labels.iter().position(|l| *l == name) {
                 Some(i) => ids.push(i as u16),
                 None => bail!(
-                    "audioset map line {}: {:?} is not a YAMNet label",
+                    "audioset map line {}: {:?} is not an AudioSet label of the model",
                     n + 1,
                     name
                 ),
@@ -71,6 +71,6 @@ mod tests {
     #[test]
     fn bad_labels_are_reported() {
         let e = parse("slug\ttier\tlabels\nboiling\tdirect\tNot a label\n").unwrap_err();
-        assert!(e.to_string().contains("not a YAMNet label"));
+        assert!(e.to_string().contains("not an AudioSet label"));
     }
 }

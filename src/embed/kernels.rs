@@ -1,8 +1,8 @@
-//! The forward pass's inner loops: NHWC activations (`[h][w][c]`, one image) -> NHWC activations.
+//! The forward pass's shared inner loops: NHWC activations (`[h][w][c]`, one image) -> NHWC activations.
 //!
 //! Every kernel is plain safe Rust written so that LLVM vectorises the innermost loop over
 //! channels: `f32x4` on wasm32 with `+simd128`, SSE/AVX natively. The pointwise convolution,
-//! where nearly all of YAMNet's 70 M multiply-adds are, is a register-blocked GEMM on packed
+//! where most of mn04's multiply-adds are, is a register-blocked GEMM on packed
 //! operands: [`pack_panels`] lays the weights out once at load as `NR`-column panels, and
 //! [`pack_rows`] interleaves `MR` activation rows per call, so the micro-kernel streams both
 //! contiguously and keeps an `MR x NR` accumulator tile in registers.
@@ -13,16 +13,6 @@ pub(crate) const MR: usize = 4;
 pub(crate) const MR_WIDE: usize = 8;
 /// Columns (output channels) per GEMM micro-tile and weight panel.
 pub(crate) const NR: usize = 8;
-
-/// TensorFlow `SAME` geometry of a 3x3 kernel on one axis: `(output size, padding before)`.
-///
-/// `out = ceil(n / stride)`; the total padding `max((out - 1) * stride + 3 - n, 0)` is split with
-/// the smaller half before (stride 2 on an even size pads 0 before, 1 after).
-pub(crate) fn same_geometry(n: usize, stride: usize) -> (usize, usize) {
-    let out = n.div_ceil(stride);
-    let total = ((out - 1) * stride + 3).saturating_sub(n);
-    (out, total / 2)
-}
 
 /// Valid kernel taps `k in 0..K` for output position `o`: input index `o * stride + k - pad` in `0..n`.
 #[inline(always)]
@@ -69,23 +59,6 @@ pub(crate) enum Epilogue {
     AddTo,
 }
 
-#[inline(always)]
-fn relu_in_place(v: &mut [f32]) {
-    for x in v {
-        *x = x.max(0.0);
-    }
-}
-
-/// `acc[k] += x[k] * w[k]`.
-#[inline(always)]
-fn mul_add(acc: &mut [f32], x: &[f32], w: &[f32]) {
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    let (acc, x, w) = simd128::mul_add(acc, x, w);
-    for ((a, &x), &w) in acc.iter_mut().zip(x).zip(w) {
-        *a += x * w;
-    }
-}
-
 /// `acc[k] += s * w[k]`.
 #[inline(always)]
 fn axpy(acc: &mut [f32], s: f32, w: &[f32]) {
@@ -116,25 +89,6 @@ mod simd128 {
         assert!(s.len() >= 4);
         // SAFETY: `s` has room for 4 floats; v128_store has no alignment requirement.
         unsafe { v128_store(s.as_mut_ptr().cast::<v128>(), v) }
-    }
-
-    /// `acc += x * w` over the 4-lane chunks; returns the tails.
-    #[inline(always)]
-    pub(super) fn mul_add<'a, 'b, 'c>(
-        acc: &'a mut [f32],
-        x: &'b [f32],
-        w: &'c [f32],
-    ) -> (&'a mut [f32], &'b [f32], &'c [f32]) {
-        let n = acc.len().min(x.len()).min(w.len()) / 4 * 4;
-        let (head, tail) = acc.split_at_mut(n);
-        for ((a, x), w) in head
-            .chunks_exact_mut(4)
-            .zip(x.chunks_exact(4))
-            .zip(w.chunks_exact(4))
-        {
-            store(a, f32x4_add(load(a), f32x4_mul(load(x), load(w))));
-        }
-        (tail, &x[n..], &w[n..])
     }
 
     /// `acc += s * w` over the 4-lane chunks; returns the tails.
@@ -174,78 +128,6 @@ mod simd128 {
         }
         out
     }
-}
-
-/// Full 3x3 convolution + bias + ReLU. `input` is `[h][w][cin]`, `weights` `[3][3][cin][cout]`,
-/// `out` receives `[oh][ow][cout]` (its first `oh * ow * cout` values).
-#[inline(always)]
-pub(crate) fn conv3x3(
-    input: &[f32],
-    (h, w, cin): (usize, usize, usize),
-    weights: &[f32],
-    bias: &[f32],
-    stride: usize,
-    out: &mut [f32],
-) -> (usize, usize) {
-    let cout = bias.len();
-    let (oh, pt) = same_geometry(h, stride);
-    let (ow, pl) = same_geometry(w, stride);
-    for oy in 0..oh {
-        let (ky0, ky1) = taps::<3>(oy, stride, pt, h);
-        for ox in 0..ow {
-            let (kx0, kx1) = taps::<3>(ox, stride, pl, w);
-            let o = &mut out[(oy * ow + ox) * cout..][..cout];
-            o.copy_from_slice(bias);
-            for ky in ky0..ky1 {
-                let iy = oy * stride + ky - pt;
-                for kx in kx0..kx1 {
-                    let ix = ox * stride + kx - pl;
-                    let x = &input[(iy * w + ix) * cin..][..cin];
-                    let wk = &weights[(ky * 3 + kx) * cin * cout..][..cin * cout];
-                    for (&xv, wrow) in x.iter().zip(wk.chunks_exact(cout)) {
-                        axpy(o, xv, wrow);
-                    }
-                }
-            }
-            relu_in_place(o);
-        }
-    }
-    (oh, ow)
-}
-
-/// Depthwise 3x3 convolution + bias + ReLU. `input` is `[h][w][c]`, `weights` `[3][3][c]`.
-#[inline(always)]
-pub(crate) fn depthwise3x3(
-    input: &[f32],
-    (h, w, c): (usize, usize, usize),
-    weights: &[f32],
-    bias: &[f32],
-    stride: usize,
-    out: &mut [f32],
-) -> (usize, usize) {
-    let (oh, pt) = same_geometry(h, stride);
-    let (ow, pl) = same_geometry(w, stride);
-    for oy in 0..oh {
-        let (ky0, ky1) = taps::<3>(oy, stride, pt, h);
-        for ox in 0..ow {
-            let (kx0, kx1) = taps::<3>(ox, stride, pl, w);
-            let o = &mut out[(oy * ow + ox) * c..][..c];
-            o.copy_from_slice(bias);
-            for ky in ky0..ky1 {
-                let iy = oy * stride + ky - pt;
-                for kx in kx0..kx1 {
-                    let ix = ox * stride + kx - pl;
-                    mul_add(
-                        o,
-                        &input[(iy * w + ix) * c..][..c],
-                        &weights[(ky * 3 + kx) * c..][..c],
-                    );
-                }
-            }
-            relu_in_place(o);
-        }
-    }
-    (oh, ow)
 }
 
 /// Packs a `[cin][cout]` weight matrix into `cout / NR` panels of `[cin][NR]`.
@@ -298,7 +180,7 @@ pub(crate) fn pack_rows<const MR: usize>(
 ///
 /// Tiles are visited in blocks of about 32 KiB of packed rows, every weight panel per block, so
 /// neither operand leaves the cache whether the layer has many positions (EfficientAT's early
-/// blocks) or many weights (YAMNet's last layers). Each output is the same sum in the same order
+/// blocks) or many weights (its last layers). Each output is the same sum in the same order
 /// whatever the blocking.
 #[inline(always)]
 pub(crate) fn pointwise<const MR: usize, const FMA: bool>(
@@ -408,100 +290,12 @@ pub(crate) mod tests {
             .collect()
     }
 
-    /// Naive reference: 3x3 conv (full or depthwise) with explicit SAME padding, + bias, ReLU.
-    fn naive_conv(
-        x: &[f32],
-        (h, w, cin): (usize, usize, usize),
-        wt: &[f32],
-        b: &[f32],
-        stride: usize,
-        dw: bool,
-    ) -> Vec<f32> {
-        let cout = b.len();
-        let (oh, pt) = same_geometry(h, stride);
-        let (ow, pl) = same_geometry(w, stride);
-        let mut out = vec![0.0; oh * ow * cout];
-        for oy in 0..oh {
-            for ox in 0..ow {
-                for co in 0..cout {
-                    let mut acc = b[co] as f64;
-                    for ky in 0..3 {
-                        for kx in 0..3 {
-                            let iy = (oy * stride + ky) as isize - pt as isize;
-                            let ix = (ox * stride + kx) as isize - pl as isize;
-                            if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
-                                continue;
-                            }
-                            let base = (iy as usize * w + ix as usize) * cin;
-                            if dw {
-                                acc += (x[base + co] * wt[(ky * 3 + kx) * cin + co]) as f64;
-                            } else {
-                                for ci in 0..cin {
-                                    acc += (x[base + ci]
-                                        * wt[((ky * 3 + kx) * cin + ci) * cout + co])
-                                        as f64;
-                                }
-                            }
-                        }
-                    }
-                    out[(oy * ow + ox) * cout + co] = acc.max(0.0) as f32;
-                }
-            }
-        }
-        out
-    }
-
     fn assert_close(a: &[f32], b: &[f32], tol: f32) {
         assert_eq!(a.len(), b.len());
         for (i, (x, y)) in a.iter().zip(b).enumerate() {
             assert!(
                 (x - y).abs() <= tol * (1.0 + y.abs()),
                 "index {i}: {x} vs {y}"
-            );
-        }
-    }
-
-    #[test]
-    fn same_geometry_matches_tensorflow() {
-        assert_eq!(same_geometry(96, 2), (48, 0)); // even, stride 2: pad 0 before, 1 after
-        assert_eq!(same_geometry(7, 2), (4, 1)); // odd, stride 2: pad 1 before, 1 after
-        assert_eq!(same_geometry(6, 1), (6, 1));
-        assert_eq!(same_geometry(3, 2), (2, 1));
-    }
-
-    #[test]
-    fn conv3x3_matches_naive_on_odd_and_even_sizes() {
-        for &(h, w, cin, cout, stride) in &[
-            (7, 5, 1, 8, 2),
-            (6, 4, 3, 16, 2),
-            (5, 5, 2, 8, 1),
-            (96, 64, 1, 32, 2),
-        ] {
-            let x = values(h * w * cin, 1);
-            let wt = values(9 * cin * cout, 2);
-            let b = values(cout, 3);
-            let mut out = vec![f32::NAN; h.div_ceil(stride) * w.div_ceil(stride) * cout];
-            conv3x3(&x, (h, w, cin), &wt, &b, stride, &mut out);
-            assert_close(
-                &out,
-                &naive_conv(&x, (h, w, cin), &wt, &b, stride, false),
-                1e-5,
-            );
-        }
-    }
-
-    #[test]
-    fn depthwise_matches_naive_on_odd_and_even_sizes() {
-        for &(h, w, c, stride) in &[(7, 5, 8, 2), (6, 4, 16, 2), (5, 3, 12, 1), (3, 2, 8, 1)] {
-            let x = values(h * w * c, 4);
-            let wt = values(9 * c, 5);
-            let b = values(c, 6);
-            let mut out = vec![f32::NAN; h.div_ceil(stride) * w.div_ceil(stride) * c];
-            depthwise3x3(&x, (h, w, c), &wt, &b, stride, &mut out);
-            assert_close(
-                &out,
-                &naive_conv(&x, (h, w, c), &wt, &b, stride, true),
-                1e-5,
             );
         }
     }

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 
-use super::{pad_waveform, FeatureConfig, FeatureError, LogMel, MelFilterbank};
+use super::{FeatureConfig, FeatureError, LogMel, MelFilterbank};
 
-/// Computes YAMNet log-mel frames. Owns the planned FFT, the window, the filterbank and all
+/// Computes 64-band display log-mel frames. Owns the planned FFT, the window, the filterbank and all
 /// scratch buffers, so computing a frame never allocates; only the output grows.
 pub struct LogMelExtractor {
     cfg: FeatureConfig,
@@ -145,13 +145,6 @@ impl LogMelExtractor {
         out
     }
 
-    /// Log-mel of `samples16k` after YAMNet's [`pad_waveform`]: always at least one patch
-    /// (96 frames), `96 + 48 k` frames in general.
-    pub fn compute_padded(&mut self, samples16k: &[f32]) -> LogMel {
-        let padded = pad_waveform(samples16k, &self.cfg);
-        self.compute(&padded)
-    }
-
     /// Streaming: appends to `out` every frame that `block16k` completes. Frames are those of
     /// [`compute`](Self::compute) on the concatenation of all blocks pushed since the last
     /// [`reset`](Self::reset), whatever the block sizes. If `out` holds no frames its `bands`
@@ -190,19 +183,17 @@ mod tests {
 
     #[test]
     fn frame_counts() {
-        let mut x = LogMelExtractor::new(&FeatureConfig::yamnet());
+        let mut x = LogMelExtractor::new(&FeatureConfig::display());
         assert_eq!(x.compute(&[0.0; 399]).frames, 0);
         assert_eq!(x.compute(&[0.0; 400]).frames, 1);
         assert_eq!(x.compute(&[0.0; 559]).frames, 1);
         assert_eq!(x.compute(&[0.0; 560]).frames, 2);
-        let p = x.compute_padded(&[0.1]);
-        assert_eq!((p.frames, p.num_patches()), (96, 1));
-        assert_eq!(p.data.len(), 96 * 64);
+        assert_eq!(x.compute(&[0.1; 15_600]).data.len(), 96 * 64);
     }
 
     #[test]
     fn push_matches_compute_for_odd_blocks() {
-        let mut x = LogMelExtractor::new(&FeatureConfig::yamnet());
+        let mut x = LogMelExtractor::new(&FeatureConfig::display());
         let sig: Vec<f32> = (0..5_000)
             .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
             .collect();

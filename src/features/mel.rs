@@ -116,8 +116,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn yamnet_bank_shape() {
-        let cfg = FeatureConfig::yamnet();
+    fn display_bank_shape() {
+        let cfg = FeatureConfig::display();
         let w = mel_weight_matrix(&cfg);
         assert_eq!(w.len(), 257 * 64);
         // DC row is zero; weights never exceed 1.

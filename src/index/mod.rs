@@ -106,7 +106,7 @@ pub struct Index {
     /// [`crate::matcher::analysis_hash`] of the build that wrote the index (log-mel front end and
     /// fingerprint settings).
     pub feature_hash: u64,
-    /// Which embedding model the head expects, e.g. `yamnet-int8-v1`.
+    /// Which embedding model the head expects, e.g. `efficientat-mn04-v1`.
     pub model_id: String,
     /// All classes, in id order.
     pub classes: Vec<IndexClass>,

@@ -140,7 +140,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn window_starts_follow_yamnet_padding() {
+    fn window_starts_cover_the_clip() {
         assert_eq!(Analyzer::window_starts(0), vec![0]);
         assert_eq!(Analyzer::window_starts(WINDOW_SAMPLES), vec![0]);
         assert_eq!(

@@ -48,7 +48,7 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    /// A matcher for `index`; fails if the head does not fit YAMNet's clip embedding.
+    /// A matcher for `index`; fails if the head does not fit the clip embedding (mn04's).
     pub fn new(index: Index, options: MatcherOptions) -> Result<Matcher, IndexError> {
         let dim = 2 * crate::embed::EMBEDDING_DIM;
         let head = &index.head;
@@ -103,7 +103,7 @@ impl Matcher {
             .query(&landmarks, &self.fingerprint_config)
     }
 
-    /// Scores every covered class from patch embeddings and AudioSet scores; best first.
+    /// Scores every covered class from window embeddings and AudioSet scores; best first.
     pub fn rank(&self, embeddings: &[&[f32]], scores: &[&[f32]]) -> Vec<(u16, f32)> {
         let x = clip_embedding(embeddings, crate::embed::EMBEDDING_DIM);
         let probs = self.index.head.probabilities(&x);

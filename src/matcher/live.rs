@@ -63,7 +63,7 @@ impl LiveSession {
         device_rate: u32,
     ) -> Result<Self, audio::AudioError> {
         let resampler = StreamResampler::new(device_rate)?;
-        let cfg = FeatureConfig::yamnet();
+        let cfg = FeatureConfig::display();
         Ok(LiveSession {
             device_rate,
             resampler,

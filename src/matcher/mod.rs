@@ -1,9 +1,9 @@
-//! Stage 4, matcher: patch embeddings -> clip embedding -> class scores -> verdict and top-k.
+//! Stage 4, matcher: window embeddings -> clip embedding -> class scores -> verdict and top-k.
 //!
 //! ```text
-//! &[f32] @16 kHz --analyze::Analyzer--> Vec<PatchEmbedding> --clip_embedding--> [mean ‖ max] (2048)
+//! &[f32] @16 kHz --analyze::Analyzer--> Vec<PatchEmbedding> --clip_embedding--> [mean ‖ max] (768)
 //!        --Head (softmax over trained classes + "other")--+
-//!        --ZeroShot (YAMNet AudioSet scores)--------------+--> MatchResult { verdict, matches (top-k), fingerprint }
+//!        --ZeroShot (mn04 AudioSet scores)----------------+--> MatchResult { verdict, matches (top-k), fingerprint }
 //!        --fingerprint::FingerprintTable::query-----------+
 //! ```
 //!
@@ -164,12 +164,12 @@ pub fn softmax_in_place(v: &mut [f32]) {
     }
 }
 
-/// Zero-shot rule: a class scored from YAMNet's AudioSet label scores.
+/// Zero-shot rule: a class scored from the model's AudioSet label scores.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZeroShotRule {
     /// Class id (1..=76).
     pub class_id: u16,
-    /// AudioSet label indices (0..521) whose scores vote for the class.
+    /// AudioSet label indices (0..527, mn04's order) whose scores vote for the class.
     pub labels: Vec<u16>,
 }
 

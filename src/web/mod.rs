@@ -30,12 +30,12 @@ fn err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// YAMNet's log-mel front end alone (for benchmarks and diagnostics): mono 16 kHz `samples` ->
+/// The 64-band display log-mel front end alone (the live spectrogram's; for benchmarks and diagnostics): mono 16 kHz `samples` ->
 /// flat frames, 64 values per frame (`data[t * 64 + band]`), `1 + (len - 400) / 160` frames, no
 /// padding; empty when shorter than 400 samples. See [`crate::features`].
 #[wasm_bindgen(js_name = logMel)]
 pub fn log_mel(samples: &[f32]) -> Vec<f32> {
-    crate::features::LogMelExtractor::new(&FeatureConfig::yamnet())
+    crate::features::LogMelExtractor::new(&FeatureConfig::display())
         .compute(samples)
         .data
 }
@@ -78,7 +78,7 @@ struct ScanResult<'a> {
 
 #[wasm_bindgen]
 impl Sori {
-    /// Loads the YAMNet weights and an index; throws an `Error` with a readable message if either is bad.
+    /// Loads the mn04 weights and an index; throws an `Error` with a readable message if either is bad.
     #[wasm_bindgen(constructor)]
     pub fn new(model_bytes: &[u8], index_bytes: &[u8]) -> Result<Sori, JsError> {
         let model = Arc::new(Mn04::from_bytes(model_bytes).map_err(err)?);

@@ -31,15 +31,56 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
         .fold(0.0, f32::max)
 }
 
-/// The features both the native and the wasm test compute: the padded log-mel of the reference waveform,
-/// and the YAMNet embedding and scores of its first patch.
-pub fn reference_features(model_bytes: &[u8], waveform: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    let mut ex = sori::features::LogMelExtractor::new(&sori::features::FeatureConfig::yamnet());
-    let logmel = ex.compute_padded(waveform);
-    let model = sori::embed::YamNet::from_bytes(model_bytes).expect("the committed model loads");
-    let mut scratch = model.new_scratch();
-    let out = model.embed_patch(logmel.patch(0), &mut scratch);
-    (logmel.data.clone(), out.embedding, out.scores)
+/// The wasm-vs-native check's input: 2 s of a deterministic synthetic sound at 16 kHz (a 440 Hz tone
+/// throughout, a 1500 Hz tone in the first second, a 200 -> 6000 Hz chirp over the whole clip, and
+/// xorshift noise in bursts of 0.25 s), peak 0.9. Computed in `f64` from integers, so native and
+/// wasm builds start from the same samples.
+pub fn analysis_signal() -> Vec<f32> {
+    const RATE: f64 = 16_000.0;
+    const SECONDS: f64 = 2.0;
+    let n = (RATE * SECONDS) as usize;
+    let tau = 2.0 * std::f64::consts::PI;
+    let mut state = 0x2024_0611_u32;
+    let mut noise = || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        f64::from(state) / f64::from(u32::MAX) * 2.0 - 1.0
+    };
+    let raw: Vec<f64> = (0..n)
+        .map(|i| {
+            let t = i as f64 / RATE;
+            // Chirp phase: the integral of 200 + (6000 - 200) t / SECONDS Hz.
+            let chirp = tau * (200.0 * t + (6000.0 - 200.0) * t * t / (2.0 * SECONDS));
+            let burst = if (i / 4_000) % 2 == 1 { 0.3 } else { 0.0 };
+            let tone2 = if t < 1.0 { 0.3 } else { 0.0 };
+            0.4 * (tau * 440.0 * t).sin()
+                + tone2 * (tau * 1500.0 * t).sin()
+                + 0.25 * chirp.sin()
+                + burst * noise()
+        })
+        .collect();
+    let peak = raw.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    raw.iter().map(|v| (0.9 * v / peak) as f32).collect()
+}
+
+/// What the product's analysis (`sori::matcher::Analyzer` over the given mn04 model bytes) gives for
+/// `signal`: the embeddings of every window, concatenated (`windows x EMBEDDING_DIM`), and their
+/// AudioSet scores (`windows x NUM_AUDIOSET`). Panics if a window is silent: the check's signal has none.
+pub fn analyse(model_bytes: &[u8], signal: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let model =
+        sori::embed::efficientat::Mn04::from_bytes(model_bytes).expect("the committed model loads");
+    let mut analyzer = sori::matcher::Analyzer::new(std::sync::Arc::new(model));
+    let analysis = analyzer.analyse(signal);
+    let windows: Vec<_> = analysis
+        .windows
+        .into_iter()
+        .map(|w| w.expect("no window of the signal is silent"))
+        .collect();
+    (
+        windows.iter().flat_map(|w| w.embedding.clone()).collect(),
+        windows.iter().flat_map(|w| w.scores.clone()).collect(),
+    )
 }
 
 /// Indices of the 5 largest values, largest first.

@@ -17,7 +17,6 @@ AUDIO_S = {
     "logmel_60s": 60.0,
     "resample_5s_44k1_to_16k": 5.0,
     "stream_resample_128_48k": 128 / 48000,
-    "yamnet_patch_forward": 0.48,  # one 0.96 s patch per 0.48 s hop of streamed audio
     "mn04_5s_frontend_and_network": 5.0,
     "mn04_5s_frontend": 5.0,
     "mn04_5s_network": 5.0,

@@ -4,7 +4,7 @@
 //!
 //! The model is Florian Schmid's MobileNetV3-style AudioSet tagger (MIT; Schmid, Koutini, Widmer,
 //! ICASSP 2023), width 0.4, trained on 10 s clips by knowledge distillation. Sori runs it with a
-//! hand-written, allocation-free forward pass like [`super::YamNet`]'s: no ML runtime, the same code
+//! hand-written, allocation-free forward pass: no ML runtime, the same code
 //! natively and in wasm32 (`+simd128`), BatchNorm folded by `tools/convert_efficientat.py`.
 //!
 //! ```text

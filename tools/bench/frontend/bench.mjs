@@ -1,6 +1,6 @@
 // Browser side of the front-end benchmark (loaded by bench.html, driven by run.mjs).
 //
-// The same job for every tool: 60 s of mono 16 kHz Float32 samples -> YAMNet-like log-mel frames,
+// The same job for every tool: 60 s of mono 16 kHz Float32 samples -> 64-band log-mel frames (YAMNet's recipe, Sori's display front end),
 // 400-sample windows (25 ms), hop 160 (10 ms), 512-point FFT, 64 mel bands, log; output one flat
 // Float32Array (64 values per frame) in JS. Tools:
 //   sori      logMel(samples) from the site's wasm (src/web/mod.rs): one call for the whole buffer.
@@ -11,7 +11,7 @@
 //   meyda     Meyda (JS): per frame the 400 samples times a periodic Hann in JS, zero-padded to a
 //             512 buffer, Meyda.extract('melBands') with windowingFunction 'rect' (Meyda's own
 //             bands: 64, 0-8000 Hz, power, ln(x + 1); it has no band-edge settings).
-// Plus Sori's full matchClip on a 5 s clip (features + YAMNet + head).
+// Plus Sori's full matchClip on a 5 s clip (features + mn04 + head).
 //
 // window.runBench({audio60, clip5, reps}) -> {results, match, ...}; window.__ready says the modules loaded.
 
@@ -167,7 +167,7 @@ window.runBench = async ({ audio60, clip5, model, index, reps }) => {
   const { Meyda, ess } = await ready;
   const x = await fetchF32(audio60);
   const c5 = await fetchF32(clip5);
-  // Periodic Hann (as YAMNet / Sori) for Meyda's pre-windowing.
+  // Periodic Hann (as Sori's display log-mel) for Meyda's pre-windowing.
   const hann = new Float32Array(WIN).map((_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / WIN));
 
   const tools = [
@@ -202,7 +202,7 @@ window.runBench = async ({ audio60, clip5, model, index, reps }) => {
     meanAbsDiffSori: meanAbsDiff(outputs[t.name], ref),
   }));
 
-  // Sori's full match of a 5 s clip: features + YAMNet + head, as the page's matchClip.
+  // Sori's full match of a 5 s clip: features + mn04 + head, as the page's matchClip.
   const [modelBytes, indexBytes] = await Promise.all([fetchBytes(model), fetchBytes(index)]);
   let t0 = performance.now();
   const sori = new Sori(modelBytes, indexBytes);

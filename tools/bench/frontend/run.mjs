@@ -214,7 +214,7 @@ function report(r, { reps, used, clipPath, load, chromium: chromeVersion }) {
   console.log('');
   console.log(`| Sori full match (\`matchClip\`) | clip | ms (median of ${reps}) | min–max ms | × real time | verdict |`);
   console.log('|---|---|---:|---:|---:|---|');
-  console.log(`| features + YAMNet + head | ${f(r.clipSeconds, 0)} s of ${clipPath} | ${f(m.medianMs)} | ${f(m.minMs)}–${f(m.maxMs)} |` +
+  console.log(`| features + mn04 + head | ${f(r.clipSeconds, 0)} s of ${clipPath} | ${f(m.medianMs)} | ${f(m.minMs)}–${f(m.maxMs)} |` +
     ` ${f((r.clipSeconds * 1000) / m.medianMs, 0)}× | ${m.verdict} (${m.score.toFixed(2)}) |`);
   console.log('');
   console.log(`\`new Sori(model, index)\` (load, once): ${f(m.loadMs)} ms. Sori's front end is ` +
