@@ -267,7 +267,7 @@ fn hackathon_layout_builds_reports_bad_files_and_answers_held_out_clips() {
     let index = Index::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
     for slug in ["warning_signal", "blender", "pendulum_clock"] {
         let c = index.class_by_slug(slug).unwrap();
-        assert_eq!(c.coverage, sori::matcher::Coverage::Trained, "{slug}");
+        assert!(c.coverage.is_trained(), "{slug}: {:?}", c.coverage);
         assert_eq!(
             c.image.as_ref().unwrap().mime,
             "image/svg+xml",

@@ -119,3 +119,87 @@ fn match_identifies_held_out_corpus_clips() {
         picked.len()
     );
 }
+
+#[test]
+fn build_reports_bad_manifest_rows_and_clips_and_keeps_the_rest() {
+    // A corpus in the manifest layout with, beside good clips of two classes and `other` sounds: a
+    // class slug that is not one of the 76, a missing file, a zero-length clip, a silent clip and a
+    // clip shorter than one analysis window.
+    let dir = tmp("bad-manifest");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("audio")).unwrap();
+    let rate = 16_000;
+    let tone = |f: f32, secs: f32, seed: u32| -> Vec<f32> {
+        let mut s = seed;
+        (0..(secs * rate as f32) as usize)
+            .map(|i| {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let noise = (s >> 9) as f32 / (1u32 << 23) as f32 - 0.5;
+                let t = i as f32 / rate as f32;
+                0.3 * (std::f32::consts::TAU * f * t).sin()
+                    + 0.2 * (std::f32::consts::TAU * 2.0 * f * t).sin()
+                    + 0.05 * noise
+            })
+            .collect()
+    };
+    let wav = |name: &str, samples: &[f32]| {
+        std::fs::write(
+            dir.join("audio").join(name),
+            sori::build::aihub::synth::wav_bytes(rate, 1, samples),
+        )
+        .unwrap();
+    };
+    let mut rows = vec!["path\tsource\tlabel\tclass\trole\trecording\tlicense\tcredit".to_string()];
+    for i in 0..3 {
+        wav(&format!("bell{i}.wav"), &tone(880.0 + 40.0 * i as f32, 2.0, i));
+        rows.push(format!("audio/bell{i}.wav\tt\tbell\tdoorbell\tclass\tbell{i}\tCC0\t"));
+        wav(&format!("hum{i}.wav"), &tone(110.0 + 5.0 * i as f32, 2.0, 10 + i));
+        rows.push(format!("audio/hum{i}.wav\tt\thum\trefrigerator\tclass\thum{i}\tCC0\t"));
+        wav(&format!("noise{i}.wav"), &tone(3000.0, 2.0, 20 + i));
+        rows.push(format!("audio/noise{i}.wav\tt\thiss\t\tother\tnoise{i}\tCC0\t"));
+    }
+    wav("spaceship.wav", &tone(440.0, 2.0, 30));
+    rows.push("audio/spaceship.wav\tt\tx\tspaceship\tclass\tss\tCC0\t".into());
+    rows.push("audio/nope.wav\tt\tx\tdoorbell\tclass\tnope\tCC0\t".into());
+    std::fs::write(dir.join("audio/empty.wav"), b"").unwrap();
+    rows.push("audio/empty.wav\tt\tbell\tdoorbell\tclass\tempty\tCC0\t".into());
+    wav("quiet.wav", &vec![0.0; 2 * rate as usize]);
+    rows.push("audio/quiet.wav\tt\thum\trefrigerator\tclass\tquiet\tCC0\t".into());
+    wav("short.wav", &tone(900.0, 0.5, 40));
+    rows.push("audio/short.wav\tt\tbell\tdoorbell\tclass\tshort\tCC0\t".into());
+    std::fs::write(dir.join("manifest.tsv"), rows.join("\n") + "\n").unwrap();
+
+    let out = dir.join("test.idx");
+    let run = sori()
+        .args(["build", "--holdout", "0", "--augmentations", "0", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+    let problems = std::fs::read_to_string(dir.join("test.idx.problems.tsv")).unwrap();
+    for (file, what) in [
+        ("spaceship.wav", "class not among the 76"),
+        ("nope.wav", "missing file"),
+        ("empty.wav", "undecodable sound"),
+        ("quiet.wav", "silent sound"),
+        ("short.wav", "shorter than one analysis window"),
+    ] {
+        let line = problems
+            .lines()
+            .find(|l| l.contains(file))
+            .unwrap_or_else(|| panic!("{file} is not reported:\n{problems}"));
+        assert!(line.contains(what), "{file}: {line}");
+        if file != "empty.wav" && file != "quiet.wav" && file != "short.wav" {
+            assert!(line.contains("manifest.tsv line"), "the row is named: {line}");
+        }
+    }
+    // Nothing else is lost: both classes are learned from every good clip (and the short one).
+    let index = sori::index::Index::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
+    let clips = |slug: &str| index.class_by_slug(slug).unwrap().clips;
+    assert_eq!(clips("doorbell"), 4, "3 bells and the short clip");
+    assert_eq!(clips("refrigerator"), 3, "3 hums, not the silent clip");
+    let _ = std::fs::remove_dir_all(&dir);
+}

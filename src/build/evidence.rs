@@ -39,6 +39,8 @@ pub struct ClipEvidence {
     pub label: String,
     /// Clean or augmented.
     pub variant: Variant,
+    /// Length of the decoded clip, in samples at 16 kHz (0 when it did not decode).
+    pub samples: usize,
     /// Non-silent window embeddings.
     pub embeddings: Vec<Vec<f32>>,
     /// Non-silent window AudioSet scores.
@@ -157,6 +159,7 @@ pub fn collect_with(
                         role: item.role,
                         label: item.label.clone(),
                         variant: Variant::Clean,
+                        samples: 0,
                         embeddings: Vec::new(),
                         scores: Vec::new(),
                         landmarks: None,
@@ -181,6 +184,7 @@ pub fn collect_with(
                                         .then(|| extract_landmarks(&audio, &fp_cfg));
                                     ClipEvidence {
                                         variant,
+                                        samples: audio.len(),
                                         embeddings: analysis
                                             .windows
                                             .iter()

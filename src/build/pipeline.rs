@@ -195,14 +195,16 @@ pub fn index_from_evidence(
 ) -> Result<(Index, String)> {
     let failed: Vec<String> = evidence.iter().filter_map(|e| e.error.clone()).collect();
 
-    // Coverage: trained where there are enough training clips.
+    // Coverage: trained where there are enough usable training clips (decoded, not silent).
     let mut clips_per_class: BTreeMap<u16, (u32, std::collections::BTreeSet<String>)> =
         BTreeMap::new();
-    for item in train.iter().filter(|s| s.role == Role::Class) {
-        if let Some(c) = item.class_id {
-            let e = clips_per_class.entry(c).or_default();
-            e.0 += 1;
-            e.1.insert(item.recording.clone());
+    for e in evidence.iter().filter(|e| {
+        e.role == Role::Class && e.variant == Variant::Clean && !e.embeddings.is_empty()
+    }) {
+        if let Some(c) = e.class_id {
+            let entry = clips_per_class.entry(c).or_default();
+            entry.0 += 1;
+            entry.1.insert(e.recording.clone());
         }
     }
     let trained: Vec<u16> = clips_per_class

@@ -21,18 +21,39 @@ fn is_sound(path: &Path) -> bool {
     SOUND_EXTENSIONS.contains(&ext.as_str())
 }
 
-/// Clips whose analysis failed, as problems (decoding errors surface here, not in discovery).
+/// What the analysis of the clean clips found, as problems (decoding errors surface here, not in
+/// discovery): a clip that does not decode or is silent throughout is left out of training; one
+/// shorter than an analysis window is used, padded with silence, and noted.
 pub fn analysis_problems(evidence: &[ClipEvidence]) -> Vec<Problem> {
+    let window_s = crate::matcher::WINDOW_SAMPLES as f32 / crate::audio::TARGET_RATE as f32;
     evidence
         .iter()
         .filter(|e| e.variant == Variant::Clean)
         .filter_map(|e| {
+            let (what, detail, skipped) = if let Some(err) = &e.error {
+                ("undecodable sound", err.clone(), true)
+            } else if e.embeddings.is_empty() {
+                (
+                    "silent sound",
+                    "no window of it is louder than the silence gate (-70 dBFS); not learned".into(),
+                    true,
+                )
+            } else if e.samples < crate::matcher::WINDOW_SAMPLES {
+                let secs = e.samples as f32 / crate::audio::TARGET_RATE as f32;
+                (
+                    "shorter than one analysis window",
+                    format!("{secs:.2} s, less than one {window_s:.3} s window: learned from one window padded with silence"),
+                    false,
+                )
+            } else {
+                return None;
+            };
             Some(Problem {
                 path: e.path.clone(),
                 class_id: e.class_id,
-                what: "undecodable sound".into(),
-                detail: e.error.clone()?,
-                skipped: true,
+                what: what.into(),
+                detail,
+                skipped,
             })
         })
         .collect()

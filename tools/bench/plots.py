@@ -4,16 +4,19 @@
 Usage: plots.py EVAL_JSONL [--out-dir docs/img]
 
 Input: one JSON object per line, as printed by `sori eval --json` (one per condition; fields of
-`EvalReport` in src/build/eval.rs: condition, class_clips, other_clips, top1, top3,
-open_accuracy, false_accept_rate, class_rejected, per_class_recall, confusion, curve).
+`EvalReport` in src/build/eval.rs: condition, groups {many, few, zero_shot: counts of clips, top1,
+top3, right, wrong, unknown, maybe_right, maybe_wrong}, other {clips, accepted, maybe},
+uncovered_clips, per_class, confusion, curve [{threshold, other_accepted, right {group: n}}]).
 
 Output:
-- stdout: the robustness table, one row per condition;
+- stdout: the robustness table, one row per condition and group: top-1, top-3, the share of class
+  clips with the right verdict and answered `unknown`, and the false-accept rate of `other` clips
+  (two numbers, never blended);
 - OUT_DIR/confusion.png: confusion matrix of the `clean` condition (rows = truth, normalised to
   1; cells annotated with counts; columns = verdicts, including `unknown`);
-- OUT_DIR/open_set.png: open-set accuracy against the false-accept rate of `other` clips, from
-  the curve swept over the unknown threshold (clean condition), with the shipped operating
-  point (the index's calibrated threshold, zero-shot classes and all) marked.
+- OUT_DIR/open_set.png: right verdicts per group against the false-accept rate of `other` clips,
+  from the curve swept over one threshold on the best trained class (clean condition), with the
+  shipped operating point (the index's calibrated thresholds, zero-shot classes and all) marked.
 """
 
 import argparse
@@ -33,26 +36,41 @@ def load(path):
         return [json.loads(line) for line in f if line.strip().startswith("{")]
 
 
+GROUPS = [("many", "≥ 10 recordings"), ("few", "1–9 recordings"), ("zero_shot", "zero-shot")]
+
+
+def pct(n, d):
+    return 100.0 * n / d if d else 0.0
+
+
 def table(reports):
     clean = next((r for r in reports if r["condition"] == "clean"), None)
     lines = [
-        "| condition | top-1 | top-3 | accuracy with `unknown` | false accepts of `other` | "
-        "class clips answered `unknown` | top-1 change vs clean |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| condition | classes | clips | top-1 | top-3 | right verdict | `unknown` | false accepts of `other` | "
+        "top-1 change vs clean |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in reports:
-        delta = "—" if clean is None or r is clean else f"{100 * (r['top1'] - clean['top1']):+.1f} pt"
-        lines.append(
-            f"| {r['condition']} | {100 * r['top1']:.1f}% | {100 * r['top3']:.1f}% | "
-            f"{100 * r['open_accuracy']:.1f}% | {100 * r['false_accept_rate']:.1f}% | "
-            f"{100 * r['class_rejected']:.1f}% | {delta} |"
-        )
+        other = r["other"]
+        for key, label in GROUPS:
+            g = r["groups"].get(key)
+            if not g or not g["clips"]:
+                continue
+            n = g["clips"]
+            base = clean["groups"].get(key) if clean else None
+            delta = (
+                "—"
+                if base is None or r is clean
+                else f"{pct(g['top1'], n) - pct(base['top1'], base['clips']):+.1f} pt"
+            )
+            lines.append(
+                f"| {r['condition']} | {label} | {n} | {pct(g['top1'], n):.1f}% | {pct(g['top3'], n):.1f}% | "
+                f"{pct(g['right'], n):.1f}% | {pct(g['unknown'], n):.1f}% | "
+                f"{pct(other['accepted'], other['clips']):.1f}% | {delta} |"
+            )
     first = reports[0]
     lines.append("")
-    lines.append(
-        f"{first['class_clips']} held-out clips of trained classes and {first['other_clips']} "
-        "`other` clips per condition."
-    )
+    lines.append(f"{first['other']['clips']} `other` clips per condition.")
     return "\n".join(lines)
 
 
@@ -84,7 +102,12 @@ def confusion_plot(report, path):
     ax.set_ylabel("truth (clips)")
     ax.set_title(
         f"Confusion, {report['condition']} (rows normalised; numbers = clips)\n"
-        f"top-1 {100 * report['top1']:.1f}%, accuracy with unknown {100 * report['open_accuracy']:.1f}%"
+        + ", ".join(
+            f"{label}: top-1 {pct(g['top1'], g['clips']):.1f}%, right verdict {pct(g['right'], g['clips']):.1f}%"
+            for key, label in GROUPS[:2]
+            if (g := report["groups"].get(key)) and g["clips"]
+        )
+        + f"; false accepts {pct(report['other']['accepted'], report['other']['clips']):.1f}%"
     )
     fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02, label="share of the row")
     fig.tight_layout()
@@ -93,29 +116,28 @@ def confusion_plot(report, path):
 
 
 def open_set_plot(report, path):
-    curve = sorted(report["curve"], key=lambda p: (p[2], p[1]))
-    thr = [p[0] for p in curve]
-    acc = [100 * p[1] for p in curve]
-    fa = [100 * p[2] for p in curve]
+    other = report["other"]["clips"]
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
-    ax.plot(fa, acc, "-o", ms=3, color="tab:blue", label="sweep of the unknown threshold (labels: threshold)")
-    for t, x, y in zip(thr, fa, acc):
-        if abs(t * 10 - round(t * 10)) < 1e-6:  # label thresholds 0.0, 0.1, ...
-            ax.annotate(f"{t:.1f}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
-    op_fa, op_acc = 100 * report["false_accept_rate"], 100 * report["open_accuracy"]
-    ax.plot([op_fa], [op_acc], "*", ms=14, color="tab:red",
-            label=f"shipped operating point ({op_fa:.1f}% FA, {op_acc:.1f}% acc.)")
+    for (key, label), color in zip(GROUPS[:2], ["tab:blue", "tab:green"]):
+        g = report["groups"].get(key)
+        if not g or not g["clips"]:
+            continue
+        pts = sorted(
+            (pct(p["other_accepted"], other), pct(p["right"].get(key, 0), g["clips"]), p["threshold"])
+            for p in report["curve"]
+        )
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "-o", ms=3, color=color,
+                label=f"classes with {label}: right verdicts (sweep of one threshold)")
+        ax.plot([pct(report["other"]["accepted"], other)], [pct(g["right"], g["clips"])], "*", ms=14,
+                color=color, label=f"shipped thresholds, {label}")
     ax.axvline(5, color="grey", ls=":", lw=1, label="5% false accepts")
     ax.set_xlabel("false-accept rate of \"other\" clips (%)")
-    ax.set_ylabel("open-set accuracy (%)")
+    ax.set_ylabel("class clips with the right verdict (%)")
     ax.set_xlim(-2, 102)
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)
-    ax.set_title(
-        f"Open set, {report['condition']}: {report['class_clips']} class clips, "
-        f"{report['other_clips']} other clips"
-    )
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(f"Open set, {report['condition']}: {other} other clips")
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
