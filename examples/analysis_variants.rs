@@ -22,7 +22,7 @@
 use sori::audio;
 use sori::build::dataset::{self, Role, SoundItem};
 use sori::build::train::{self, Example, Target};
-use sori::build::{self, evidence, eval, BuildOptions};
+use sori::build::{self, eval, evidence, BuildOptions};
 use sori::embed::efficientat::{Mn04, Mn04Output};
 use sori::features::{EfficientAtMel, LogMel};
 use sori::matcher::{clip_embedding, Analyzer, HOP_SAMPLES, WINDOW_SAMPLES};
@@ -137,11 +137,14 @@ fn main() -> anyhow::Result<()> {
                         }
                     };
                     let vectors = analyse(&model, &audio);
-                    clips.lock().expect("no worker panics holding it").push(Clip {
-                        item: i,
-                        clean,
-                        vectors,
-                    });
+                    clips
+                        .lock()
+                        .expect("no worker panics holding it")
+                        .push(Clip {
+                            item: i,
+                            clean,
+                            vectors,
+                        });
                 }
             });
         }
@@ -217,7 +220,10 @@ fn main() -> anyhow::Result<()> {
             let n = rows.len().max(1) as f32;
             let pct = |k: usize| 100.0 * k as f32 / n;
             let top1 = rows.iter().filter(|(t, r, _)| r[0] == *t).count();
-            let top3 = rows.iter().filter(|(t, r, _)| r[..3.min(r.len())].contains(t)).count();
+            let top3 = rows
+                .iter()
+                .filter(|(t, r, _)| r[..3.min(r.len())].contains(t))
+                .count();
             let right = rows
                 .iter()
                 .filter(|(t, r, b)| r[0] == *t && *b >= threshold)

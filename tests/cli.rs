@@ -151,12 +151,24 @@ fn build_reports_bad_manifest_rows_and_clips_and_keeps_the_rest() {
     };
     let mut rows = vec!["path\tsource\tlabel\tclass\trole\trecording\tlicense\tcredit".to_string()];
     for i in 0..3 {
-        wav(&format!("bell{i}.wav"), &tone(880.0 + 40.0 * i as f32, 2.0, i));
-        rows.push(format!("audio/bell{i}.wav\tt\tbell\tdoorbell\tclass\tbell{i}\tCC0\t"));
-        wav(&format!("hum{i}.wav"), &tone(110.0 + 5.0 * i as f32, 2.0, 10 + i));
-        rows.push(format!("audio/hum{i}.wav\tt\thum\trefrigerator\tclass\thum{i}\tCC0\t"));
+        wav(
+            &format!("bell{i}.wav"),
+            &tone(880.0 + 40.0 * i as f32, 2.0, i),
+        );
+        rows.push(format!(
+            "audio/bell{i}.wav\tt\tbell\tdoorbell\tclass\tbell{i}\tCC0\t"
+        ));
+        wav(
+            &format!("hum{i}.wav"),
+            &tone(110.0 + 5.0 * i as f32, 2.0, 10 + i),
+        );
+        rows.push(format!(
+            "audio/hum{i}.wav\tt\thum\trefrigerator\tclass\thum{i}\tCC0\t"
+        ));
         wav(&format!("noise{i}.wav"), &tone(3000.0, 2.0, 20 + i));
-        rows.push(format!("audio/noise{i}.wav\tt\thiss\t\tother\tnoise{i}\tCC0\t"));
+        rows.push(format!(
+            "audio/noise{i}.wav\tt\thiss\t\tother\tnoise{i}\tCC0\t"
+        ));
     }
     wav("spaceship.wav", &tone(440.0, 2.0, 30));
     rows.push("audio/spaceship.wav\tt\tx\tspaceship\tclass\tss\tCC0\t".into());
@@ -193,7 +205,10 @@ fn build_reports_bad_manifest_rows_and_clips_and_keeps_the_rest() {
             .unwrap_or_else(|| panic!("{file} is not reported:\n{problems}"));
         assert!(line.contains(what), "{file}: {line}");
         if file != "empty.wav" && file != "quiet.wav" && file != "short.wav" {
-            assert!(line.contains("manifest.tsv line"), "the row is named: {line}");
+            assert!(
+                line.contains("manifest.tsv line"),
+                "the row is named: {line}"
+            );
         }
     }
     // Nothing else is lost: both classes are learned from every good clip (and the short one).

@@ -403,7 +403,9 @@ fn inconsistent_indexes_are_corrupt_not_written_silently() {
     idx.classes[0].image.as_mut().unwrap().mime = "text/html".into();
     assert!(Index::from_bytes(&idx.to_bytes()).is_err());
     let mut idx = tiny_index();
-    idx.zero_shot.rules[0].labels.push(sori::index::AUDIOSET_LABELS);
+    idx.zero_shot.rules[0]
+        .labels
+        .push(sori::index::AUDIOSET_LABELS);
     assert!(matches!(
         Index::from_bytes(&idx.to_bytes()),
         Err(IndexError::Corrupt(_))
