@@ -198,6 +198,21 @@ mod tests {
             "CC0 per repo data-raw/README (freesound 131348; README link text inconsistent)",
             "CC0",
         );
+        for cc0 in [
+            "CC0 (README table)",
+            "CC0 (SOUNDS_LICENSING.md)",
+            "CC0 (Samples/README.md)",
+            "CC0 (freesound 18654 per commit a2a809f)",
+            "CC0 (freesound 202017 per commit a2a809f)",
+            "CC0 (freesound 42095 per commit a2a809f)",
+            "CC0 (freesound 94024 per commit a2a809f)",
+            "CC0 (mods/tnt/README.txt)",
+            "CC0 (sources.md)",
+        ] {
+            ok(cc0, "CC0");
+        }
+        ok("MIT (package readme: plugin and 25 included sounds)", "MIT");
+        ok("MIT (repo LICENSE)", "MIT");
         ok("MIT (repo LICENSE, Hai Nguyen)", "MIT");
         ok(
             "MIT (repo LICENSE, commit 628c8a8; covers repo content incl. audio)",
