@@ -5,6 +5,7 @@ use sori::index::Index;
 use std::path::Path;
 
 const DEFAULT_INDEX: &[u8] = include_bytes!("../assets/default.idx");
+const DEFAULT_SOUNDS: &[u8] = include_bytes!("../assets/default.idx.sounds");
 
 fn shared() -> Option<std::path::PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
@@ -49,8 +50,8 @@ fn rebuilding_from_shared_gives_the_committed_bytes() {
     let Some(shared) = shared() else { return };
     let mut opts = sori::build::BuildOptions::new(shared.join("corpus"));
     opts.images = Some(shared.join("images"));
-    let (index, _) = sori::build::build_index(&opts, &|_, _, _| {}).expect("build succeeds");
-    let bytes = index.to_bytes();
+    let built = sori::build::build(&opts, &|_, _, _| {}).expect("build succeeds");
+    let bytes = built.index.to_bytes();
     assert!(
         bytes == DEFAULT_INDEX,
         "assets/default.idx is stale or the build is not deterministic ({} vs {} bytes); rebuild with \
@@ -58,6 +59,88 @@ fn rebuilding_from_shared_gives_the_committed_bytes() {
         bytes.len(),
         DEFAULT_INDEX.len()
     );
+    let sounds = built
+        .sounds
+        .expect("the corpus has shippable sounds")
+        .to_bytes();
+    assert!(
+        sounds == DEFAULT_SOUNDS,
+        "assets/default.idx.sounds is stale or the build is not deterministic ({} vs {} bytes); \
+         rebuild as above and copy <out>.sounds too",
+        sounds.len(),
+        DEFAULT_SOUNDS.len()
+    );
+}
+
+/// The shipped reference sounds: each within budget, under an allowed licence, decodable, and,
+/// checked against the corpus, cut from a training clip (never a held-out one) whose own licence
+/// text allows it, with that clip's credit.
+#[test]
+fn default_reference_sounds_are_shippable_within_budget_and_never_held_out() {
+    use sori::build::licence::{classify, Licence};
+    let set = sori::index::sounds::SoundSet::from_bytes(DEFAULT_SOUNDS).expect("it loads");
+    assert!(set.sounds.len() >= 20, "{}", set.describe());
+    for s in &set.sounds {
+        assert!(
+            s.bytes.len() <= 12_000,
+            "{}: {} bytes",
+            s.slug,
+            s.bytes.len()
+        );
+        assert!(
+            matches!(classify(&s.licence), Licence::Redistributable(_)),
+            "{}: {}",
+            s.slug,
+            s.licence
+        );
+        assert!(
+            (1_900..=3_000).contains(&s.duration_ms),
+            "{}: {} ms",
+            s.slug,
+            s.duration_ms
+        );
+        let (samples, rate) = sori::build::vorbis::decode(&s.bytes).expect("it decodes");
+        assert_eq!(rate, 16_000);
+        let ms = samples.len() as u32 * 1000 / rate;
+        assert!(
+            ms.abs_diff(s.duration_ms) < 50,
+            "{}: {ms} ms decoded",
+            s.slug
+        );
+    }
+    let Some(shared) = shared() else { return };
+    let corpus = shared.join("corpus");
+    let data = sori::build::dataset::discover(&corpus).unwrap();
+    let (train, test) = sori::build::split(&data, 0.2, 7);
+    for s in &set.sounds {
+        let path = corpus.join(&s.source);
+        assert!(
+            train.iter().any(|t| t.path == path),
+            "{}: a training clip",
+            s.slug
+        );
+        assert!(
+            !test.iter().any(|t| t.path == path),
+            "{}: not held out",
+            s.slug
+        );
+        let text = &data.licences[&path];
+        assert_eq!(
+            classify(text),
+            Licence::Redistributable(s.licence.clone()),
+            "{}: {text}",
+            s.slug
+        );
+        let item = data.sounds.iter().find(|t| t.path == path).unwrap();
+        assert_eq!(item.credit, s.credit);
+        assert_eq!(
+            item.class_id,
+            sori::taxonomy::classes()
+                .iter()
+                .find(|c| c.slug == s.slug)
+                .map(|c| c.id)
+        );
+    }
 }
 
 #[test]

@@ -9,8 +9,9 @@
 
 import { applyStatic, defaultLang, lang, setLang, t } from './i18n.js';
 import { AudioInputError, Mic, decodeFile, missingFeatures } from './audio.js';
-import { AnswerCard, Images, Spectrogram, renderGallery, renderTimeline, setLevel, setPeak } from './ui.js';
+import { AnswerCard, Images, Spectrogram, pct, renderGallery, renderTimeline, setLevel, setPeak } from './ui.js';
 import { loadPhotos } from './photos.js';
+import { SoundPlayer, drawSpectrum, loadSounds } from './sounds.js';
 
 /** How long the kiosk keeps showing an answer after the last time it was heard (ms). */
 const HOLD_MS = 4000;
@@ -40,6 +41,9 @@ const app = {
   holdUntil: 0,
   pollErrors: 0,
   lastFile: null, // {timeline, duration}
+  sounds: null, // Map slug -> reference sound, once loaded
+  player: new SoundPlayer(),
+  challenge: null, // {slug, best, done}: "Can you make this sound?"
 };
 
 window.__sori = { state: 'loading', timings: {}, kiosk };
@@ -130,7 +134,7 @@ async function load() {
   app.card.message('idle');
   window.__sori.card = app.card; // for the end-to-end tests: render a given answer
   window.__sori.classes = app.classes; // … and look up its names
-  renderGallery($('gallery'), app.classList, app.images);
+  drawGallery();
   const t2 = performance.now();
   Object.assign(window.__sori.timings, { fetchMs: t1 - t0, constructMs: t2 - t1, ready: t2 });
   setState('ready');
@@ -142,9 +146,119 @@ async function load() {
     window.__sori.photos = photos ? photos.bySlug.size : 0;
     if (!photos) return;
     app.images.setPhotos(photos);
-    renderGallery($('gallery'), app.classList, app.images);
+    drawGallery();
     app.card.refresh();
   });
+  // Reference sounds, likewise after ready (the answer never waits for them).
+  loadSounds(`${INDEX_URL}.sounds`).then((sounds) => {
+    window.__sori.sounds = sounds ? sounds.bySlug.size : 0;
+    if (!sounds) return;
+    window.__sori.soundLicences = Object.fromEntries([...sounds.bySlug.values()].map((s) => [s.slug, s.licence]));
+    app.sounds = sounds.bySlug;
+    app.card.setSounds(app.sounds, { play: playSound, try: startChallenge, playing: () => app.player.playing() });
+    renderSoundCredits();
+    drawGallery();
+    app.card.refresh();
+  });
+}
+
+function drawGallery() {
+  renderGallery($('gallery'), app.classList, app.images, app.sounds, (slug) => {
+    app.card.preview(slug);
+    $('verdict').scrollIntoView({ block: 'nearest' });
+    playSound(slug);
+  });
+}
+
+// ---------------------------------------------------------------- reference sounds
+
+/** Plays (or, when it is playing, stops) the reference sound of `slug`; inside the click. */
+async function playSound(slug) {
+  const sound = app.sounds?.get(slug);
+  if (!sound) return;
+  if (app.player.playing() === slug) {
+    app.player.stop();
+    return;
+  }
+  const canvas = $('sound-spectro');
+  canvas.dataset.nyquist = '24000';
+  let ended = false;
+  try {
+    const state = await app.player.play(sound, {
+      onFrame: (bins) => drawSpectrum(canvas, bins),
+      onEnd: () => {
+        ended = true;
+        app.card.setSoundStatus(slug, '', true);
+      },
+    });
+    canvas.dataset.nyquist = String((app.player.ctx?.sampleRate ?? 48000) / 2);
+    if (!ended && state.state === 'playing') app.card.setSoundStatus(slug, 'soundPlaying');
+  } catch (err) {
+    console.warn('reference sound not played', err);
+    const key = { blocked: 'soundBlocked', decode: 'soundDecode' }[err?.code] ?? 'soundAudio';
+    app.card.setSoundStatus(slug, key);
+  }
+}
+
+function renderSoundCredits() {
+  const item = $('sound-credits');
+  const list = item.querySelector('[data-role="sound-credit-list"]');
+  list.replaceChildren();
+  for (const s of app.sounds.values()) {
+    const c = app.classes.get(s.slug);
+    const li = document.createElement('li');
+    li.dataset.slug = s.slug;
+    const name = c ? `${c.nameKo} · ${c.nameEn}` : s.slug;
+    li.textContent = `${name}: ${s.credit || '—'} (${s.licence}); ${s.source}, ${(s.startMs / 1000).toFixed(1)}–${((s.startMs + s.durationMs) / 1000).toFixed(1)} s`;
+    list.append(li);
+  }
+  item.hidden = app.sounds.size === 0;
+}
+
+/** "Can you make this sound?": listens (same path and thresholds as listening) for `slug`. */
+async function startChallenge(slug) {
+  const c = app.classes.get(slug);
+  if (!c) return;
+  app.player.stop();
+  app.challenge = { slug, best: 0, done: false };
+  renderChallenge(null);
+  if (!app.mic?.wanted) await toggleListen();
+}
+
+function stopChallenge() {
+  app.challenge = null;
+  const box = $('challenge');
+  box.hidden = true;
+  box.dataset.state = '';
+  box.dataset.slug = '';
+}
+
+/** Updates the challenge box from a listening result (or null before the first one). */
+function renderChallenge(result) {
+  const ch = app.challenge;
+  if (!ch) return;
+  const c = app.classes.get(ch.slug);
+  const name = `${c.nameKo} · ${c.nameEn}`;
+  const box = $('challenge');
+  box.hidden = false;
+  box.dataset.slug = ch.slug;
+  const text = box.querySelector('[data-role="challenge-text"]');
+  if (result && !ch.done) {
+    const mine = (result.matches ?? []).find((m) => m.class === ch.slug);
+    const score = result.verdict === ch.slug ? result.score : (mine?.score ?? 0);
+    ch.best = Math.max(ch.best * 0.9, score);
+    if (result.verdict === ch.slug) ch.done = true;
+    else if (result.verdict !== 'silence') ch.heard = result.verdict;
+  }
+  box.querySelector('[data-role="challenge-bar"]').style.width = pct(ch.best);
+  box.dataset.state = ch.done ? 'success' : 'listening';
+  box.dataset.score = ch.best.toFixed(3);
+  if (ch.done) text.textContent = t('trySuccess', { name });
+  else if (ch.heard) {
+    const h = app.classes.get(ch.heard);
+    const heard = h ? `${h.nameKo} · ${h.nameEn}` : t(ch.heard === 'unknown' ? 'unknown' : 'silence').split(/[.。]/)[0];
+    text.textContent = `${t('tryListening', { name })} ${t('tryHeard', { heard })}`;
+  } else text.textContent = t('tryListening', { name });
 }
 
 // ---------------------------------------------------------------- microphone
@@ -252,6 +366,7 @@ function tick() {
     const tm = window.__sori.timings;
     if (tm.firstResult == null && r.verdict !== 'silence') tm.firstResult = performance.now() - tm.micStart;
     const isClass = r.verdict !== 'silence' && r.verdict !== 'unknown';
+    if (app.challenge) renderChallenge(r);
     if (!kiosk) app.card.show(r, { heardSeconds: p.heardSeconds });
     else if (isClass) {
       app.card.show(r);
@@ -391,7 +506,9 @@ function switchLang() {
   const hz = Number($('peak-hz').dataset.hz);
   setPeak($('peak-hz'), hz > 0 ? hz : null);
   if (app.card) app.card.refresh();
-  if (app.sori) renderGallery($('gallery'), app.classList, app.images);
+  if (app.sori) drawGallery();
+  if (app.sounds) renderSoundCredits();
+  if (app.challenge) renderChallenge(null);
   if (app.lastFile) renderTimeline($('timeline'), app.lastFile.timeline, app.lastFile.duration, app.classes);
   const code = $('error').dataset.code;
   if (code) clearError(); // messages are not re-translated; a stale one is better gone
@@ -411,6 +528,12 @@ function main() {
   $('listen').addEventListener('click', toggleListen);
   $('lang').addEventListener('click', switchLang);
   $('error').querySelector('[data-role="dismiss"]').addEventListener('click', clearError);
+  $('challenge')
+    .querySelector('[data-role="challenge-stop"]')
+    .addEventListener('click', () => {
+      stopChallenge();
+      if (app.mic?.wanted && !kiosk) app.mic.stop();
+    });
   wireFile();
   registerServiceWorker();
   load();

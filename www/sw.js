@@ -2,15 +2,15 @@
 //
 // Served from the site root (Trunk copies www/sw.js to dist/sw.js) so its scope is the whole site.
 // install:  pre-caches everything the app needs into the versioned cache `sori-<VERSION>`, and the
-//           optional class photos (`default.idx.photos`) when the site has them.
+//           optional class photos and reference sounds (`default.idx.photos`, `.sounds`) when the site has them.
 // activate: deletes older `sori-*` caches and takes control of open pages at once.
 // fetch:    same-origin GETs are cache-first (falling back to the network, which also fills the
 //           cache); navigations fall back to the cached index.html when offline.
 // Bump VERSION whenever any cached file changes (file names are stable: Trunk's filehash is off).
 
-const VERSION = 'v5';
-/** Optional: class photos beside the index (absent on the default site; cached when present). */
-const OPTIONAL = ['default.idx.photos'];
+const VERSION = 'v6';
+/** Optional: class photos and reference sounds beside the index (cached when present). */
+const OPTIONAL = ['default.idx.photos', 'default.idx.sounds'];
 const CACHE = `sori-${VERSION}`;
 
 /** Everything the page needs to start, listen and answer with no network. */
@@ -26,6 +26,7 @@ const PRECACHE = [
   'www/audio.js',
   'www/i18n.js',
   'www/photos.js',
+  'www/sounds.js',
   'www/ui.js',
   'www/worklet.js',
   'www/nomodule.js',

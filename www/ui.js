@@ -67,6 +67,81 @@ export class AnswerCard {
     this.images = images;
     this.q = (role) => root.querySelector(`[data-role="${role}"]`);
     this.state = { kind: 'idle' };
+    this.sounds = null; // Map slug -> reference sound (sounds.js), once loaded
+    this.soundActions = null; // { play(slug, cardButton), try(slug) }
+    this.soundStatus = { slug: '', key: '' };
+  }
+
+  /** Reference sounds (`loadSounds` in sounds.js) and what the card's buttons do. */
+  setSounds(bySlug, actions) {
+    this.sounds = bySlug;
+    this.soundActions = actions;
+  }
+
+  /** Shows a class without an answer (from the gallery): image, names, category, its sound. */
+  preview(slug) {
+    const info = this.classes.get(slug);
+    if (!info) return;
+    this.state = { kind: 'preview', slug };
+    this.root.dataset.class = slug;
+    this.root.dataset.maybe = '';
+    this.root.dataset.score = '';
+    this.root.dataset.state = 'preview';
+    this.clearAnswer();
+    this.q('message').textContent = '';
+    this.showClass(info);
+    this.renderSound(slug);
+  }
+
+  showClass(info) {
+    const url = this.images.url(info.slug);
+    const img = this.q('image');
+    if (url) {
+      img.src = url;
+      img.hidden = false;
+      img.parentElement.hidden = false;
+    }
+    img.alt = `${info.nameKo} (${info.nameEn})`;
+    this.q('name-ko').textContent = info.nameKo;
+    this.q('name-en').textContent = info.nameEn;
+    this.q('category').textContent = `${info.categoryKo} · ${info.category}`;
+  }
+
+  /** The play row of a class: its button and credit, or a plain note that it has no sound. */
+  renderSound(slug) {
+    const row = this.q('refsound');
+    if (!this.sounds) return;
+    const sound = this.sounds.get(slug);
+    const play = this.q('play');
+    row.hidden = false;
+    row.dataset.slug = slug;
+    play.hidden = !sound;
+    this.q('sound-spectro').hidden = !sound;
+    if (!sound) {
+      this.q('sound-credit').textContent = '';
+      this.q('sound-status').textContent = t('noSound');
+      this.q('try').hidden = true;
+      return;
+    }
+    const playing = this.soundActions?.playing?.() === slug;
+    play.textContent = playing ? `■ ${t('stopSound')}` : `▶ ${t('playSound')}`;
+    play.dataset.slug = slug;
+    play.onclick = () => this.soundActions?.play(slug);
+    const credit = sound.credit ? `${sound.credit} (${sound.licence})` : sound.licence;
+    this.q('sound-credit').textContent = t('soundCredit', { credit });
+    const status = this.soundStatus.slug === slug ? this.soundStatus.key : '';
+    this.q('sound-status').textContent = status ? t(status) : '';
+    const tryBtn = this.q('try');
+    tryBtn.textContent = t('tryPrompt');
+    tryBtn.hidden = !(this.soundStatus.slug === slug && this.soundStatus.played);
+    tryBtn.onclick = () => this.soundActions?.try(slug);
+  }
+
+  /** Records what happened to `slug`'s sound ('' or an i18n key; played: it played to the end once). */
+  setSoundStatus(slug, key, played = false) {
+    const was = this.soundStatus.slug === slug && this.soundStatus.played;
+    this.soundStatus = { slug, key, played: played || was };
+    if (this.root.dataset.class === slug) this.renderSound(slug);
   }
 
   /** Shows a plain message with no answer ('idle' | 'listening' | 'starting' | 'recovering'). */
@@ -98,17 +173,8 @@ export class AnswerCard {
     else if (verdict === 'unknown' || !info) this.q('message').textContent = t('unknown');
     else {
       this.q('message').textContent = '';
-      const url = this.images.url(verdict);
-      const img = this.q('image');
-      if (url) {
-        img.src = url;
-        img.hidden = false;
-        img.parentElement.hidden = false;
-      }
-      img.alt = `${info.nameKo} (${info.nameEn})`;
-      this.q('name-ko').textContent = info.nameKo;
-      this.q('name-en').textContent = info.nameEn;
-      this.q('category').textContent = `${info.categoryKo} · ${info.category}`;
+      this.showClass(info);
+      this.renderSound(verdict);
       this.q('bar').style.width = pct(score);
       this.q('score').textContent = `${t('confidence')} ${pct(score)}`;
       this.q('meter').hidden = false;
@@ -141,6 +207,7 @@ export class AnswerCard {
   /** Re-renders the current state in the current language. */
   refresh() {
     if (this.state.kind === 'result') this.show(this.state.result, this.state.extra);
+    else if (this.state.kind === 'preview') this.preview(this.state.slug);
     else this.message(this.state.kind);
   }
 
@@ -155,6 +222,9 @@ export class AnswerCard {
     this.q('candidates').replaceChildren();
     this.q('bar').style.width = '0%';
     this.q('meter').hidden = true;
+    const row = this.q('refsound');
+    row.hidden = true;
+    row.dataset.slug = '';
   }
 }
 
@@ -296,8 +366,12 @@ function labelFor(verdict, classes) {
   return c ? `${c.nameKo} · ${c.nameEn}` : verdict;
 }
 
-/** The gallery (`[data-testid=gallery]`): all classes grouped by category, with coverage badges. */
-export function renderGallery(root, classList, images) {
+/**
+ * The gallery (`[data-testid=gallery]`): all classes grouped by category, with coverage badges;
+ * a play button (`.gal-play`) on each class with a reference sound (`sounds`: Map slug -> sound,
+ * `onPlay(slug)`).
+ */
+export function renderGallery(root, classList, images, sounds = null, onPlay = null) {
   root.replaceChildren();
   const groups = new Map();
   for (const c of classList) {
@@ -320,6 +394,15 @@ export function renderGallery(root, classList, images) {
       if (url) img.src = url;
       const badge = el('span', `badge cov-${c.coverage}`, t(`coverage_${c.coverage}`));
       li.append(img, el('span', 'gal-ko', c.nameKo), el('span', 'gal-en', c.nameEn), badge);
+      if (sounds?.has(c.slug) && onPlay) {
+        const play = el('button', 'gal-play', '▶');
+        play.type = 'button';
+        play.dataset.slug = c.slug;
+        play.setAttribute('aria-label', t('playNamed', { name: `${c.nameKo} · ${c.nameEn}` }));
+        play.title = play.getAttribute('aria-label');
+        play.addEventListener('click', () => onPlay(c.slug));
+        li.append(play);
+      }
       const tip = [c.clips > 0 ? t('clips', { n: c.clips }) : '', images.credit(c.slug) || (c.imageCredit ? `Icon: ${c.imageCredit}` : '')];
       li.title = tip.filter(Boolean).join(' · ');
       grid.append(li);

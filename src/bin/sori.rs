@@ -69,6 +69,11 @@ mod cli {
             /// Credit shown with the dataset's photos (default: the dataset folder's name).
             #[arg(long)]
             photo_credit: Option<String>,
+            /// Also make reference sounds (<out>.sounds) from sounds under the hackathon dataset's own
+            /// terms, not only from licences that allow redistribution: only for a deployment those
+            /// terms allow.
+            #[arg(long)]
+            dataset_sounds: bool,
         },
         /// Match audio files: one line per file (JSON with --json).
         Match {
@@ -118,7 +123,7 @@ mod cli {
             #[arg(long)]
             threads: Option<usize>,
         },
-        /// Show what an index (or a <index>.photos file) holds: classes, coverage, sizes per section.
+        /// Show what an index (or a <index>.photos or <index>.sounds file) holds: classes, coverage, sizes per section.
         Inspect {
             /// Index file or photo file.
             index: PathBuf,
@@ -208,6 +213,7 @@ mod cli {
                 augmentations,
                 threads,
                 photo_credit,
+                dataset_sounds,
             } => {
                 let mut opts = build::BuildOptions::new(corpus_dir(&input));
                 opts.images = images;
@@ -230,6 +236,7 @@ mod cli {
                         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
                     format!("Photo: {name}")
                 });
+                opts.sounds.dataset_terms = dataset_sounds;
                 let progress = bar();
                 let built = build::build(&opts, &progress)?;
                 let bytes = built.index.to_bytes();
@@ -262,6 +269,30 @@ mod cli {
                         eprintln!(
                             "removed the stale {} (this dataset has no photos)",
                             photos_path.display()
+                        );
+                    }
+                    None => {}
+                }
+                let sounds_path = side_file(".sounds");
+                match built.sounds {
+                    Some(sounds) => {
+                        let b = sounds.to_bytes();
+                        std::fs::write(&sounds_path, &b)
+                            .with_context(|| format!("writing {}", sounds_path.display()))?;
+                        eprintln!(
+                            "wrote {} ({} bytes: {})",
+                            sounds_path.display(),
+                            b.len(),
+                            sounds.describe()
+                        );
+                    }
+                    None if sounds_path.exists() => {
+                        std::fs::remove_file(&sounds_path).with_context(|| {
+                            format!("removing the stale {}", sounds_path.display())
+                        })?;
+                        eprintln!(
+                            "removed the stale {} (no recording may be shipped)",
+                            sounds_path.display()
                         );
                     }
                     None => {}
@@ -407,6 +438,24 @@ mod cli {
                             p.mime.trim_start_matches("image/"),
                             p.bytes.len(),
                             p.caption
+                        );
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
+                if raw.starts_with(&sori::index::sounds::SOUNDS_MAGIC) {
+                    let set = sori::index::sounds::SoundSet::from_bytes(&raw)
+                        .with_context(|| format!("loading {}", index.display()))?;
+                    println!("Sori sounds file: {} bytes, {}", raw.len(), set.describe());
+                    for s in &set.sounds {
+                        println!(
+                            "  {:<22} {:>6} B  {:>5.2} s from {:>5.2} s of {}  {}  {}",
+                            s.slug,
+                            s.bytes.len(),
+                            s.duration_ms as f32 / 1000.0,
+                            s.start_ms as f32 / 1000.0,
+                            s.source,
+                            s.licence,
+                            s.credit
                         );
                     }
                     return Ok(ExitCode::SUCCESS);

@@ -70,6 +70,9 @@ pub struct Dataset {
     pub subclasses: BTreeMap<PathBuf, String>,
     /// Crop rectangle `[x, y, width, height]` in pixels per image, from its label's bounding box.
     pub crops: BTreeMap<PathBuf, [u32; 4]>,
+    /// Licence text per sound (the manifest's `license` column; [`super::licence::DATASET_TERMS`]
+    /// for the hackathon dataset's sounds). A sound without one may not be shipped.
+    pub licences: BTreeMap<PathBuf, String>,
     /// Files skipped or noticed while reading, each with its reason.
     pub problems: Vec<Problem>,
     /// How many files of each kind were seen (every file counted once).
@@ -214,6 +217,7 @@ fn read_manifest(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> 
         ));
     };
     let (rec_col, credit_col, label_col) = (col("recording"), col("credit"), col("label"));
+    let licence_col = col("license").or_else(|| col("licence"));
     for (n, line) in lines.enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -273,6 +277,10 @@ fn read_manifest(root: &Path, classes: &[ClassInfo]) -> Result<Dataset, String> 
             "" => rel.to_string(),
             r => r.to_string(),
         };
+        let licence = get(licence_col);
+        if !licence.is_empty() {
+            d.licences.insert(root.join(rel), licence.to_string());
+        }
         d.sounds.push(SoundItem {
             path: root.join(rel),
             class_id,

@@ -56,6 +56,8 @@ pub struct BuildOptions {
     pub train: train::TrainOptions,
     /// How class photos are chosen for the companion file. Default: [`photos::PhotoOptions::default`].
     pub photos: photos::PhotoOptions,
+    /// How reference sounds are made for the companion file. Default: [`refsound::RefSoundOptions::default`].
+    pub sounds: refsound::RefSoundOptions,
 }
 
 impl BuildOptions {
@@ -71,6 +73,7 @@ impl BuildOptions {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             train: train::TrainOptions::default(),
             photos: photos::PhotoOptions::default(),
+            sounds: refsound::RefSoundOptions::default(),
         }
     }
 }
@@ -110,6 +113,9 @@ pub struct Built {
     pub summary: String,
     /// Real photos of the classes (for `<index>.photos`), when the dataset has raster images.
     pub photos: Option<crate::index::photos::PhotoSet>,
+    /// Reference sounds of the classes (for `<index>.sounds`), when any training clip's licence
+    /// allows one.
+    pub sounds: Option<crate::index::sounds::SoundSet>,
     /// Every problem met, as a TSV (path, class, skipped, what, detail).
     pub problems_tsv: String,
 }
@@ -138,11 +144,16 @@ pub fn build(opts: &BuildOptions, progress: Progress) -> Result<Built> {
         problems.extend(photo_problems);
         (!set.photos.is_empty()).then_some(set)
     };
+    let (chosen, missing) = refsound::choose(&data, &opts.input, &evidence, &opts.sounds);
+    let (sounds, sounds_text) = refsound::report(&chosen, &missing);
+    text.push('\n');
+    text.push_str(&sounds_text);
     text.push_str(&summary::report(&data, &test, &problems));
     Ok(Built {
         index,
         summary: text,
         photos,
+        sounds: (!sounds.sounds.is_empty()).then_some(sounds),
         problems_tsv: summary::problems_tsv(&data, &problems),
     })
 }

@@ -9,6 +9,7 @@ pub mod format;
 mod inspect;
 pub mod photos;
 mod reader;
+pub mod sounds;
 #[cfg(not(target_arch = "wasm32"))]
 mod writer;
 

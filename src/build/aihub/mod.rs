@@ -456,6 +456,12 @@ pub fn read(root: &Path, progress: Progress) -> Result<Dataset, String> {
     keep_recordings_whole(&mut d, &sound_split);
     d.files = files;
     d.sounds.sort_by(|a, b| a.path.cmp(&b.path));
+    for s in &d.sounds {
+        d.licences.insert(
+            s.path.clone(),
+            crate::build::licence::DATASET_TERMS.to_string(),
+        );
+    }
     d.images.values_mut().for_each(|v| v.sort());
     d.problems.sort();
     Ok(d)

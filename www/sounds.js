@@ -1,0 +1,197 @@
+// Reference sounds of the classes, from the optional companion file `<index>.sounds` that
+// `sori build` writes when some training recordings may be shipped (layout: src/index/sounds.rs).
+// Loaded after the page is ready, so the first answer never waits for it. No file (404), or one
+// that fails its checks, means no play buttons: the page says nothing.
+//
+// Output of loadSounds: { bySlug: Map(slug -> {slug, mime, licence, credit, source, startMs,
+// durationMs, data}) }. Playback (SoundPlayer) goes through Web Audio: decodeAudioData + an
+// AudioBufferSourceNode, so no media URL is needed (the page's CSP allows none); an AnalyserNode
+// feeds the little spectrogram drawn while it plays.
+
+const MAGIC = [0x53, 0x4f, 0x52, 0x49, 0x53, 0x4e, 0x44, 0x00]; // "SORISND\0"
+const VERSION = 1;
+const MIMES = ['audio/ogg'];
+
+let table = null;
+function crc32(bytes) {
+  if (!table) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** Parses a sounds file (ArrayBuffer). Throws Error on a bad magic, version, length or checksum. */
+export function parseSounds(buffer) {
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
+  if (bytes.length < 20 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error('not a Sori sounds file');
+  const version = view.getUint32(8, true);
+  if (version !== VERSION) throw new Error(`sounds file version ${version} is not supported`);
+  const n = view.getUint32(12, true);
+  if (20 + n !== bytes.length) throw new Error('sounds file has the wrong length');
+  if (crc32(bytes.subarray(20)) !== view.getUint32(16, true)) throw new Error('sounds file checksum mismatch');
+  let pos = 20;
+  const need = (k) => {
+    if (pos + k > bytes.length) throw new Error('sounds file is truncated');
+  };
+  const u32 = () => {
+    need(4);
+    const v = view.getUint32(pos, true);
+    pos += 4;
+    return v;
+  };
+  const take = () => {
+    const len = u32();
+    need(len);
+    const out = bytes.subarray(pos, pos + len);
+    pos += len;
+    return out;
+  };
+  const text = new TextDecoder('utf-8', { fatal: true });
+  const str = () => text.decode(take());
+  need(2);
+  const count = view.getUint16(pos, true);
+  pos += 2;
+  const sounds = [];
+  for (let i = 0; i < count; i++) {
+    const s = { slug: str(), mime: str(), licence: str(), credit: str(), source: str(), startMs: u32(), durationMs: u32(), data: take() };
+    if (!MIMES.includes(s.mime)) throw new Error(`sound of ${s.slug} has type ${s.mime}`);
+    sounds.push(s);
+  }
+  if (pos !== bytes.length) throw new Error('sounds file has trailing bytes');
+  return sounds;
+}
+
+/** Fetches and parses `url`; null when there is none or it is unusable (logged, never thrown). */
+export async function loadSounds(url) {
+  try {
+    const res = await fetch(url);
+    if (!res.ok) return null; // 404: this site has no reference sounds
+    const bySlug = new Map();
+    for (const s of parseSounds(await res.arrayBuffer())) bySlug.set(s.slug, s);
+    return { bySlug };
+  } catch (err) {
+    console.warn('reference sounds not loaded', err);
+    return null;
+  }
+}
+
+/** Why a sound could not be played: 'blocked' (no user gesture yet), 'decode' (codec), 'audio' (no Web Audio). */
+export class SoundError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * Plays reference sounds, one at a time, through one AudioContext made on the first play (inside
+ * the click). `onFrame(bytes)` gets the analyser's spectrum (Uint8Array) on every animation frame
+ * while a sound plays; `onEnd()` when it stops. State for tests: `window.__sori.sound`.
+ */
+export class SoundPlayer {
+  constructor() {
+    this.ctx = null;
+    this.buffers = new Map();
+    this.current = null;
+    this.raf = 0;
+  }
+
+  /** Starts `sound` (from loadSounds); resolves once it runs. Throws SoundError. */
+  async play(sound, { onFrame = () => {}, onEnd = () => {} } = {}) {
+    const Ctx = globalThis.AudioContext || globalThis.webkitAudioContext;
+    if (!Ctx) throw new SoundError('audio', 'Web Audio is not available');
+    this.stop();
+    this.ctx ??= new Ctx();
+    const resumed = this.ctx.state === 'running' ? Promise.resolve() : this.ctx.resume();
+    // A context that stays suspended was blocked by the browser's autoplay policy.
+    await Promise.race([resumed, new Promise((ok) => setTimeout(ok, 1500))]);
+    if (this.ctx.state !== 'running') throw new SoundError('blocked', `audio context ${this.ctx.state}`);
+    let buffer = this.buffers.get(sound.slug);
+    if (!buffer) {
+      try {
+        // decodeAudioData detaches its argument: hand it a copy.
+        buffer = await this.ctx.decodeAudioData(sound.data.slice().buffer);
+      } catch (err) {
+        throw new SoundError('decode', err?.message || String(err));
+      }
+      this.buffers.set(sound.slug, buffer);
+    }
+    const src = this.ctx.createBufferSource();
+    src.buffer = buffer;
+    const analyser = this.ctx.createAnalyser();
+    analyser.fftSize = 256;
+    analyser.smoothingTimeConstant = 0.3;
+    src.connect(analyser);
+    analyser.connect(this.ctx.destination);
+    const state = { slug: sound.slug, state: 'playing', frames: 0, loudest: 0, duration: buffer.duration, startedAt: this.ctx.currentTime };
+    const self = { src, analyser, state, onEnd };
+    this.current = self;
+    globalThis.__sori && (globalThis.__sori.sound = state);
+    src.onended = () => {
+      if (this.current !== self) return;
+      this.current = null;
+      cancelAnimationFrame(this.raf);
+      state.state = 'ended';
+      onEnd();
+    };
+    src.start();
+    const bins = new Uint8Array(analyser.frequencyBinCount);
+    const frame = () => {
+      if (this.current !== self) return;
+      analyser.getByteFrequencyData(bins);
+      state.frames += 1;
+      for (const b of bins) if (b > state.loudest) state.loudest = b;
+      state.position = this.ctx.currentTime - state.startedAt;
+      onFrame(bins);
+      this.raf = requestAnimationFrame(frame);
+    };
+    this.raf = requestAnimationFrame(frame);
+    return state;
+  }
+
+  /** Stops what is playing (its onEnd runs). */
+  stop() {
+    const cur = this.current;
+    if (!cur) return;
+    this.current = null;
+    cancelAnimationFrame(this.raf);
+    try {
+      cur.src.stop();
+    } catch {
+      // already stopped
+    }
+    cur.state.state = 'stopped';
+    cur.onEnd();
+  }
+
+  /** The slug playing now, or ''. */
+  playing() {
+    return this.current?.state.slug ?? '';
+  }
+}
+
+/** A small scrolling spectrogram of the analyser's bins (low at the bottom) on `canvas`. */
+export function drawSpectrum(canvas, bins) {
+  const ctx = canvas.getContext('2d', { alpha: false });
+  if (!ctx) return;
+  const { width, height } = canvas;
+  ctx.drawImage(canvas, 2, 0, width - 2, height, 0, 0, width - 2, height);
+  // 16 kHz audio at the context's rate fills only the lower bins: show 0–8 kHz.
+  const top = Math.max(8, Math.floor(bins.length * Math.min(1, 16000 / 2 / (canvas.dataset.nyquist || 24000))));
+  for (let y = 0; y < height; y++) {
+    const v = bins[Math.min(top - 1, Math.floor(((height - 1 - y) * top) / height))] / 255;
+    const r = Math.round(16 + 234 * v * v);
+    const g = Math.round(19 + 211 * v);
+    const b = Math.round(26 + 124 * (1 - v) * v * 4);
+    ctx.fillStyle = `rgb(${r},${g},${Math.min(255, b)})`;
+    ctx.fillRect(width - 2, y, 2, 1);
+  }
+}
