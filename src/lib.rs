@@ -29,6 +29,7 @@ pub mod fingerprint;
 pub mod index;
 pub mod matcher;
 pub mod taxonomy;
+pub mod teach;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod build;

@@ -140,6 +140,8 @@ fn tiny_index() -> Index {
         },
         build_info: "tiny test index; 3 classes".into(),
         subclasses: Vec::new(),
+        teach_negatives: Default::default(),
+        taught: None,
     }
 }
 

@@ -4,7 +4,7 @@
 #   2. native tests (cargo test: unit, integration, doc tests; release-mode for model-heavy ones)
 #   3. wasm-bindgen-test in headless Chromium (wasm vs native features)
 #   4. the release site (trunk build --release) and end-to-end tests in headless Chromium
-#   5. a bounded fuzz run of the index reader
+#   5. bounded fuzz runs of the index reader and the taught-sound pack reader
 # Prints a final "N passed, N failed" line.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,7 +34,7 @@ stage "native tests" cargo test --release --locked
 stage "wasm tests (headless Chromium)" tools/wasm-test.sh
 stage "site build (trunk build --release)" trunk build --release
 stage "end-to-end tests (headless Chromium)" bash -c 'cd tests/e2e && node --test --test-concurrency=1'
-stage "fuzz the index reader (bounded)" tools/fuzz.sh 500000 45
+stage "fuzz the index and pack readers (bounded)" tools/fuzz.sh 500000 45
 
 echo
 if ((failed > 0)); then

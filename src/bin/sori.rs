@@ -92,6 +92,57 @@ mod cli {
             /// Candidates listed per file.
             #[arg(long, default_value_t = 5)]
             top_k: usize,
+            /// A pack of taught sounds (from `sori teach` or the page) answered besides the index's classes.
+            #[arg(long)]
+            pack: Option<PathBuf>,
+        },
+        /// Teach a sound from example audio files: writes a pack of taught sounds (extended when it
+        /// exists) that `sori match --pack`, `sori merge` and the page read. Each file is an example
+        /// (files longer than 5 s are cut into 5 s examples); each is checked (too short, silent,
+        /// clipped, already confidently another class) and skipped with the reason.
+        Teach {
+            /// Example audio files (wav, ogg, flac, mp3).
+            #[arg(required = true)]
+            audio: Vec<PathBuf>,
+            /// The class: a slug of the index (strengthened, or replaced with --replace), or a new sound's name.
+            #[arg(long)]
+            class: String,
+            /// A new sound's Korean name.
+            #[arg(long)]
+            name_ko: Option<String>,
+            /// A new sound's English name.
+            #[arg(long)]
+            name_en: Option<String>,
+            /// Replace the index's class instead of strengthening it.
+            #[arg(long)]
+            replace: bool,
+            /// Recordings of the room without the sound (learned as "not this sound").
+            #[arg(long)]
+            background: Vec<PathBuf>,
+            /// Keep the examples' audio in the pack (16 kHz, 16-bit).
+            #[arg(long)]
+            keep_audio: bool,
+            /// The pack to write (extended when it exists).
+            #[arg(long, short)]
+            out: PathBuf,
+            /// Index file (default: the project's assets/default.idx).
+            #[arg(long)]
+            index: Option<PathBuf>,
+            /// Analysis model weights, EfficientAT mn04 (default: the compiled-in model).
+            #[arg(long)]
+            model: Option<PathBuf>,
+        },
+        /// Merge a pack of taught sounds into an index: the result answers them without the pack
+        /// (their rows are re-learned first when the pack was made for another index).
+        Merge {
+            /// The pack of taught sounds.
+            pack: PathBuf,
+            /// Index file (default: the project's assets/default.idx).
+            #[arg(long)]
+            index: Option<PathBuf>,
+            /// Where to write the merged index.
+            #[arg(long, short)]
+            out: PathBuf,
         },
         /// Evaluate an index on the held-out split of a corpus, by group of classes: top-1/top-3, right verdicts, unknown, false accepts.
         Eval {
@@ -314,10 +365,24 @@ mod cli {
                 model,
                 json,
                 top_k,
+                pack,
             } => {
                 let model = load_model(&model)?;
-                let matcher =
+                let mut matcher =
                     Matcher::new(load_index(&index)?, MatcherOptions::default().top_k(top_k))?;
+                if let Some(p) = &pack {
+                    let pack = load_pack(p)?;
+                    let teacher = sori::teach::Teacher::new(matcher.index());
+                    let pack = match teacher {
+                        Ok(t) if !t.fits(&pack) => t.relearn(&pack).with_context(|| {
+                            format!("re-learning {} for this index", p.display())
+                        })?,
+                        _ => pack,
+                    };
+                    matcher = matcher
+                        .with_pack(&pack)
+                        .with_context(|| format!("using {}", p.display()))?;
+                }
                 let mut analyzer = Analyzer::new(Arc::clone(&model));
                 let mut failed = false;
                 for path in audio {
@@ -424,6 +489,68 @@ mod cli {
                 }
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Teach {
+                audio,
+                class,
+                name_ko,
+                name_en,
+                replace,
+                background,
+                keep_audio,
+                out,
+                index,
+                model,
+            } => teach(TeachArgs {
+                audio,
+                class,
+                name_ko,
+                name_en,
+                replace,
+                background,
+                keep_audio,
+                out,
+                index,
+                model,
+            }),
+            Command::Merge { pack, index, out } => {
+                let mut idx = load_index(&index)?;
+                let mut pack = load_pack(&pack)?;
+                if !pack.classes.is_empty() && pack.head_hash != sori::teach::head_hash(&idx.head) {
+                    let teacher = sori::teach::Teacher::new(&idx)?;
+                    pack = teacher.relearn(&pack)?;
+                    eprintln!(
+                        "re-learned {} taught classes for this index",
+                        pack.classes.len()
+                    );
+                }
+                // The pack's classes take the place of classes of the same id merged before.
+                let mut merged = idx.taught.take().unwrap_or_else(|| sori::teach::Pack {
+                    head_hash: pack.head_hash,
+                    model_id: idx.model_id.clone(),
+                    classes: Vec::new(),
+                });
+                for c in pack.classes {
+                    merged
+                        .classes
+                        .retain(|o| o.class_id != c.class_id && o.slug != c.slug);
+                    merged.classes.push(c);
+                }
+                merged.head_hash = sori::teach::head_hash(&idx.head);
+                let names: Vec<String> = merged.classes.iter().map(|c| c.slug.clone()).collect();
+                idx.taught = Some(merged);
+                idx.validate().context("the merged index")?;
+                let bytes = idx.to_bytes();
+                std::fs::write(&out, &bytes)
+                    .with_context(|| format!("writing {}", out.display()))?;
+                eprintln!(
+                    "wrote {} ({} bytes) with {} taught classes: {}",
+                    out.display(),
+                    bytes.len(),
+                    names.len(),
+                    names.join(", ")
+                );
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Inspect { index } => {
                 let raw = std::fs::read(&index)
                     .with_context(|| format!("reading {}", index.display()))?;
@@ -460,6 +587,27 @@ mod cli {
                     }
                     return Ok(ExitCode::SUCCESS);
                 }
+                if raw.starts_with(&sori::teach::PACK_MAGIC) {
+                    let pack = load_pack(&index)?;
+                    println!(
+                        "Sori pack of taught sounds: {} bytes, {} classes",
+                        raw.len(),
+                        pack.classes.len()
+                    );
+                    for c in &pack.classes {
+                        println!(
+                            "  {:<22} {:>5} {:<10} {} examples, threshold {:.3}  {} / {}",
+                            c.slug,
+                            c.class_id,
+                            c.mode.as_str(),
+                            c.examples.len(),
+                            c.threshold,
+                            c.name_ko,
+                            c.name_en
+                        );
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
                 let parsed = Index::from_bytes(&raw)
                     .with_context(|| format!("loading {}", index.display()))?;
                 println!("{}", sori::index::inspect_report(&parsed, &raw));
@@ -468,12 +616,126 @@ mod cli {
         }
     }
 
-    /// `{"file", "verdict", "score", "maybe", "matches", "fingerprint"}` in that order.
+    fn load_pack(path: &Path) -> Result<sori::teach::Pack> {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        sori::teach::Pack::from_bytes(&bytes).with_context(|| format!("loading {}", path.display()))
+    }
+
+    struct TeachArgs {
+        audio: Vec<PathBuf>,
+        class: String,
+        name_ko: Option<String>,
+        name_en: Option<String>,
+        replace: bool,
+        background: Vec<PathBuf>,
+        keep_audio: bool,
+        out: PathBuf,
+        index: Option<PathBuf>,
+        model: Option<PathBuf>,
+    }
+
+    /// `sori teach`: examples -> checks -> the class learned into the pack at `out`.
+    fn teach(a: TeachArgs) -> Result<ExitCode> {
+        use sori::teach::{self, Target, TaughtExample, Teacher};
+        let model = load_model(&a.model)?;
+        let index = load_index(&a.index)?;
+        let teacher = Teacher::new(&index)?;
+        let mut pack = if a.out.exists() {
+            let p = load_pack(&a.out)?;
+            if teacher.fits(&p) {
+                p
+            } else {
+                teacher.relearn(&p)?
+            }
+        } else {
+            teacher.empty_pack()
+        };
+        let target = if index.class_by_slug(&a.class).is_some() {
+            Target::Shipped {
+                slug: a.class.clone(),
+                replace: a.replace,
+            }
+        } else {
+            Target::New {
+                slug: a.class.clone(),
+                name_ko: a.name_ko.clone().unwrap_or_default(),
+                name_en: a.name_en.clone().unwrap_or_default(),
+            }
+        };
+        let matcher = Matcher::new(index, MatcherOptions::default())?.with_pack(&pack)?;
+        let mut analyzer = Analyzer::new(Arc::clone(&model));
+        let mut examples = Vec::new();
+        for path in &a.audio {
+            let samples =
+                evidence::load_16k(path).with_context(|| format!("reading {}", path.display()))?;
+            let pieces = teach::cut_examples(&samples);
+            for (i, piece) in pieces.iter().enumerate() {
+                let name = if pieces.len() > 1 {
+                    format!("{} (part {})", path.display(), i + 1)
+                } else {
+                    path.display().to_string()
+                };
+                let checked = teach::check_audio(piece).and_then(|()| {
+                    let analysis = analyzer.analyse(piece);
+                    teach::check_example(&matcher, &analysis, &a.class).map(|()| analysis)
+                });
+                match checked {
+                    Ok(analysis) => {
+                        examples.push(TaughtExample::from_analysis(
+                            &analysis,
+                            a.keep_audio.then_some(&piece[..]),
+                        ));
+                        eprintln!("{name}: kept");
+                    }
+                    Err(problem) => eprintln!("{name}: skipped: {problem}"),
+                }
+            }
+        }
+        let mut background = Vec::new();
+        for path in &a.background {
+            let samples =
+                evidence::load_16k(path).with_context(|| format!("reading {}", path.display()))?;
+            for piece in teach::cut_examples(&samples) {
+                let analysis = analyzer.analyse(piece);
+                background.push(TaughtExample::from_analysis(&analysis, None));
+            }
+        }
+        let kept = examples.len();
+        let started = std::time::Instant::now();
+        let (next, report) = teacher.teach(&pack, &target, examples, &background)?;
+        let took = started.elapsed();
+        pack = next;
+        let bytes = pack.to_bytes();
+        std::fs::write(&a.out, &bytes).with_context(|| format!("writing {}", a.out.display()))?;
+        let class = pack
+            .classes
+            .iter()
+            .find(|c| c.slug == a.class || teach::slug_from(&a.class, "") == c.slug)
+            .or(pack.classes.last())
+            .expect("the class was just taught");
+        eprintln!(
+            "taught {} ({}, {} examples, {kept} new; learned in {} ms from {} positive and {} negative samples; threshold {:.3}); wrote {} ({} bytes, {} classes)",
+            class.slug,
+            class.mode.as_str(),
+            class.examples.len(),
+            took.as_millis(),
+            report.positives,
+            report.negatives,
+            report.threshold,
+            a.out.display(),
+            bytes.len(),
+            pack.classes.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+
+    /// `{"file", "verdict", "score", "taught", "maybe", "matches", "fingerprint"}` in that order.
     fn order_keys(v: serde_json::Value) -> String {
         let keys = [
             "file",
             "verdict",
             "score",
+            "taught",
             "maybe",
             "matches",
             "fingerprint",

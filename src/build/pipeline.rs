@@ -224,25 +224,37 @@ pub fn index_from_evidence(
     // Calibrate thresholds out of fold: for each fold of recordings, a head trained without them
     // scores their clean clips. Then the shipped head is trained on all training clips.
     let mut calibration = Vec::new();
+    let all: Vec<&ClipEvidence> = evidence.iter().collect();
+    let all_examples = examples(&all, &target_of);
+    let full_targets = train::head_targets(&all_examples);
+    let mut out_of_fold = Vec::new();
     for fold in folds_by_recording(train, CALIBRATION_FOLDS, opts.seed.wrapping_add(1)) {
         let fit: Vec<&ClipEvidence> = evidence
             .iter()
             .filter(|e| !fold.contains(e.recording.as_str()))
             .collect();
-        let head = train::train_head(&examples(&fit, &target_of), &opts.train);
+        let fit_examples = examples(&fit, &target_of);
+        let head = train::train_head(&fit_examples, &opts.train);
         let held: Vec<&ClipEvidence> = evidence
             .iter()
             .filter(|e| fold.contains(e.recording.as_str()) && e.variant == Variant::Clean)
             .collect();
         calibration.extend(calibration_scores(&head, &rules, &held, &trained));
+        out_of_fold.extend(out_of_fold_logits(
+            &head,
+            &train::head_targets(&fit_examples),
+            &full_targets,
+            &held,
+            &target_of,
+        ));
     }
+    let teach_negatives = pick_teach_negatives(out_of_fold, &full_targets);
     let Thresholds {
         unknown: unknown_threshold,
         maybe: maybe_threshold,
         zero_shot: zs_threshold,
     } = calibrate(&calibration);
-    let all: Vec<&ClipEvidence> = evidence.iter().collect();
-    let mut head = train::train_head(&examples(&all, &target_of), &opts.train);
+    let mut head = train::train_head(&all_examples, &opts.train);
     head.unknown_threshold = unknown_threshold;
     head.maybe_threshold = maybe_threshold;
 
@@ -324,6 +336,8 @@ pub fn index_from_evidence(
         fingerprints,
         build_info: build_info.clone(),
         subclasses: subclasses(data),
+        teach_negatives,
+        taught: None,
     };
     let mut summary = build_info;
     summary.push_str(&format!(
@@ -375,6 +389,86 @@ fn examples(
             target: target_of(e),
         })
         .collect()
+}
+
+/// One held-out clip's logits under a fold's head, in the full head's output order.
+struct OutOfFold {
+    target: Target,
+    recording: String,
+    logits: Vec<f32>,
+    sketch: Vec<f32>,
+}
+
+/// The logits a fold's head (outputs `fold_targets`) gives its held-out clean clips, put in the
+/// order of the full head's outputs (`full_targets`); an output the fold's head lacks gets the
+/// clip's lowest logit.
+fn out_of_fold_logits(
+    head: &Head,
+    fold_targets: &[Target],
+    full_targets: &[Target],
+    held: &[&ClipEvidence],
+    target_of: &dyn Fn(&ClipEvidence) -> Target,
+) -> Vec<OutOfFold> {
+    held.iter()
+        .filter(|e| !e.embeddings.is_empty())
+        .map(|e| {
+            let x = e.clip_embedding();
+            let z = head.logits(&x);
+            let low = z.iter().copied().fold(f32::INFINITY, f32::min);
+            let logits = full_targets
+                .iter()
+                .map(|t| {
+                    fold_targets
+                        .iter()
+                        .position(|f| f == t)
+                        .and_then(|j| z.get(j).copied())
+                        .unwrap_or(low)
+                })
+                .collect();
+            OutOfFold {
+                target: target_of(e),
+                recording: e.recording.clone(),
+                logits,
+                sketch: crate::teach::learn::sketch(&x),
+            }
+        })
+        .collect()
+}
+
+/// Teaching negatives kept per head output (an "other" group or a trained class).
+pub const TEACH_NEGATIVES_PER_OUTPUT: usize = 1;
+
+/// The index's teaching negatives: for every head output, up to [`TEACH_NEGATIVES_PER_OUTPUT`]
+/// held-out clips of it from distinct recordings (first in the order they were analysed), with
+/// their out-of-fold logits.
+fn pick_teach_negatives(
+    out_of_fold: Vec<OutOfFold>,
+    full_targets: &[Target],
+) -> crate::teach::Negatives {
+    let mut outputs = Vec::new();
+    let mut logits = Vec::new();
+    let mut sketches = Vec::new();
+    for (j, t) in full_targets.iter().enumerate() {
+        let mut recordings: Vec<&str> = Vec::new();
+        for o in out_of_fold.iter().filter(|o| &o.target == t) {
+            if recordings.len() >= TEACH_NEGATIVES_PER_OUTPUT {
+                break;
+            }
+            if recordings.contains(&o.recording.as_str()) {
+                continue;
+            }
+            recordings.push(&o.recording);
+            outputs.push(j as u16);
+            logits.extend_from_slice(&o.logits);
+            sketches.extend_from_slice(&o.sketch);
+        }
+    }
+    crate::teach::Negatives {
+        outputs,
+        logits,
+        sketches,
+        x: Vec::new(),
+    }
 }
 
 /// The other groups of a training set: one per distinct source label of its `other` and `near`

@@ -59,11 +59,8 @@ impl Default for TrainOptions {
     }
 }
 
-/// Trains a head on `examples`. The outputs are one 0 ("other") per other group present (at least
-/// one), in group order, followed by the class ids present, ascending. Deterministic: same examples,
-/// same head.
-pub fn train_head(examples: &[Example], opts: &TrainOptions) -> Head {
-    let dim = examples.first().map_or(0, |e| e.x.len());
+/// What each output of the head [`train_head`] makes from `examples` stands for, in output order.
+pub fn head_targets(examples: &[Example]) -> Vec<Target> {
     let mut targets_present: Vec<Target> = examples.iter().map(|e| e.target).collect();
     targets_present.sort_unstable();
     targets_present.dedup();
@@ -73,6 +70,15 @@ pub fn train_head(examples: &[Example], opts: &TrainOptions) -> Head {
     {
         targets_present.insert(0, Target::Other(0));
     }
+    targets_present
+}
+
+/// Trains a head on `examples`. The outputs are one 0 ("other") per other group present (at least
+/// one), in group order, followed by the class ids present, ascending. Deterministic: same examples,
+/// same head.
+pub fn train_head(examples: &[Example], opts: &TrainOptions) -> Head {
+    let dim = examples.first().map_or(0, |e| e.x.len());
+    let targets_present = head_targets(examples);
     let outputs: Vec<u16> = targets_present
         .iter()
         .map(|t| match *t {
@@ -279,18 +285,7 @@ fn adam(
     }
 }
 
-/// The smallest threshold such that at most `max_false_accept` of `negatives` (the best trained-class
-/// probability on clips that are none of the classes) reach it. Returns at least `floor`.
-pub fn calibrate_threshold(mut negatives: Vec<f32>, max_false_accept: f32, floor: f32) -> f32 {
-    if negatives.is_empty() {
-        return floor;
-    }
-    negatives.sort_by(|a, b| b.total_cmp(a));
-    let allowed = (max_false_accept * negatives.len() as f32).floor() as usize;
-    // Accept strictly above the (allowed)-th highest negative.
-    let t = negatives.get(allowed).copied().unwrap_or(0.0);
-    (t + 1e-4).max(floor).min(0.999)
-}
+pub use crate::matcher::calibrate_threshold;
 
 #[cfg(test)]
 mod tests {

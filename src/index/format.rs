@@ -33,6 +33,8 @@
 //! | tag    | contents                                                                            |
 //! |--------|-------------------------------------------------------------------------------------|
 //! | `SUBC` | u16 count; per sub-class (sorted by class id, then name): u16 class id, str name, u32 sounds, u32 images |
+//! | `TNEG` | teaching negatives: u32 `k` (head outputs), u32 `d` (sketch length), u32 `n`, u16 × n head outputs, f32 × n logit scales, f32 × n sketch scales, **int8** × n·k out-of-fold logits, **int8** × n·d sketches of the clip embeddings (`teach::learn::sketch`) |
+//! | `TAUG` | classes taught on top of the head (`sori teach --merge`): a whole pack, see `crate::teach` |
 //!
 //! `str` and `blob` are a u32 byte length followed by the bytes (`str` is UTF-8). Every
 //! length is checked against the bytes that remain before anything is allocated. A varint
@@ -76,6 +78,12 @@ pub const TAG_INFO: [u8; 4] = *b"INFO";
 /// Sub-classes section tag (optional: written only when there are sub-classes, after `INFO`;
 /// readers that predate it skip it).
 pub const TAG_SUBCLASSES: [u8; 4] = *b"SUBC";
+/// Teaching negatives section tag (optional, after `SUBC`): `u32 k, u32 d, u32 n, u16 × n head
+/// outputs, f32 × n logit scales, f32 × n sketch scales, int8 × n·k logits, int8 × n·d sketches`
+/// (value = q · scale, canonical like the exemplars).
+pub const TAG_TEACH_NEGATIVES: [u8; 4] = *b"TNEG";
+/// Taught classes merged into the index (optional, last): a whole pack (`crate::teach::Pack`).
+pub const TAG_TAUGHT: [u8; 4] = *b"TAUG";
 /// All required tags, in file order.
 pub const REQUIRED_TAGS: [[u8; 4]; 7] = [
     TAG_CLASSES,
@@ -101,6 +109,8 @@ pub fn section_name(tag: [u8; 4]) -> String {
         TAG_FINGERPRINTS => "fingerprints".into(),
         TAG_INFO => "info".into(),
         TAG_SUBCLASSES => "sub-classes".into(),
+        TAG_TEACH_NEGATIVES => "teaching negatives".into(),
+        TAG_TAUGHT => "taught classes".into(),
         other => format!("unknown section {:?}", String::from_utf8_lossy(&other)),
     }
 }
@@ -138,19 +148,29 @@ fn truncated(section: &str) -> IndexError {
 /// Parses and checks the header and directory: magic, version, header CRC, that the
 /// sections tile the file exactly, and every section's CRC. Never panics.
 pub fn read_header(bytes: &[u8]) -> Result<Header, IndexError> {
-    let head = bytes.get(..MAGIC.len()).unwrap_or(bytes);
-    if head != &MAGIC[..head.len()] {
+    read_container(bytes, &MAGIC, FORMAT_VERSION)
+}
+
+/// [`read_header`] for another file of the same container layout (e.g. a taught-class pack):
+/// its own magic and version, the same directory, checksums and tiling rules.
+pub fn read_container(
+    bytes: &[u8],
+    magic: &[u8; 8],
+    format_version: u32,
+) -> Result<Header, IndexError> {
+    let head = bytes.get(..magic.len()).unwrap_or(bytes);
+    if head != &magic[..head.len()] {
         return Err(IndexError::BadMagic);
     }
     if bytes.len() < FIXED_HEADER {
         return Err(truncated("header"));
     }
-    let mut cur = Cursor::new(&bytes[MAGIC.len()..FIXED_HEADER], "header");
+    let mut cur = Cursor::new(&bytes[magic.len()..FIXED_HEADER], "header");
     let version = cur.u32()?;
-    if version != FORMAT_VERSION {
+    if version != format_version {
         return Err(IndexError::UnsupportedVersion {
             found: version,
-            expected: FORMAT_VERSION,
+            expected: format_version,
         });
     }
     let feature_hash = cur.u64()?;
@@ -372,6 +392,38 @@ impl<'a> Cursor<'a> {
             .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
             .collect())
     }
+}
+
+/// Assembles a container: magic, version, analysis hash, the directory of `sections` (tag and
+/// bytes, in order) with their CRC-32s, the header's CRC-32, then the sections. The inverse of
+/// [`read_container`]; runs everywhere (packs are written in the browser).
+pub fn write_container(
+    magic: &[u8; 8],
+    format_version: u32,
+    analysis_hash: u64,
+    sections: &[([u8; 4], Vec<u8>)],
+) -> Vec<u8> {
+    let header_len = FIXED_HEADER + DIR_ENTRY * sections.len();
+    let mut out =
+        Vec::with_capacity(header_len + 4 + sections.iter().map(|s| s.1.len()).sum::<usize>());
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&format_version.to_le_bytes());
+    out.extend_from_slice(&analysis_hash.to_le_bytes());
+    out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
+    let mut offset = (header_len + 4) as u32;
+    for (tag, data) in sections {
+        out.extend_from_slice(tag);
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&crc32fast::hash(data).to_le_bytes());
+        offset += data.len() as u32;
+    }
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    for (_, data) in sections {
+        out.extend_from_slice(data);
+    }
+    out
 }
 
 /// Appends `v` as a LEB128 varint.

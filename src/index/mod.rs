@@ -123,6 +123,12 @@ pub struct Index {
     pub build_info: String,
     /// Sub-classes of the dataset it was built from, sorted (empty for most corpora).
     pub subclasses: Vec<SubClass>,
+    /// What teaching learns new classes against (the optional `TNEG` section; empty in indexes
+    /// built before teaching, which then cannot be taught).
+    pub teach_negatives: crate::teach::Negatives,
+    /// Classes taught on top of the head and merged into the index (the optional `TAUG` section,
+    /// a whole pack), answered by every matcher of the index.
+    pub taught: Option<crate::teach::Pack>,
 }
 
 /// The AudioSet labels the analysis model scores; zero-shot rules index into them.
@@ -272,6 +278,39 @@ impl Index {
         {
             return bad("sub-classes are not sorted and unique".into());
         }
+        let t = &self.teach_negatives;
+        if !t.outputs.is_empty()
+            && (k.checked_mul(t.outputs.len()) != Some(t.logits.len())
+                || t.outputs.len() * crate::teach::learn::SKETCH_DIM != t.sketches.len()
+                || !finite(&t.sketches)
+                || !t.x.is_empty()
+                || t.outputs.iter().any(|&o| usize::from(o) >= k)
+                || !finite(&t.logits))
+        {
+            return bad("teaching negatives do not fit the head".into());
+        }
+        if t.outputs.is_empty() && !(t.logits.is_empty() && t.sketches.is_empty()) {
+            return bad("teaching negatives without outputs".into());
+        }
+        if let Some(pack) = &self.taught {
+            pack.validate()
+                .map_err(|e| IndexError::Corrupt(format!("its taught classes: {e}")))?;
+            if pack.head_hash != crate::teach::head_hash(&self.head) {
+                return bad("its taught classes were fitted against another head".into());
+            }
+            for c in &pack.classes {
+                let shipped = self.class_by_id(c.class_id);
+                if (c.mode == crate::matcher::TaughtMode::New) != shipped.is_none()
+                    || (shipped.is_none() && self.class_by_slug(&c.slug).is_some())
+                    || shipped.is_some_and(|s| s.info.slug != c.slug)
+                {
+                    return bad(format!(
+                        "taught class {} ({}) does not fit the index's classes",
+                        c.slug, c.class_id
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -313,6 +352,8 @@ mod tests {
             fingerprints: FingerprintTable::default(),
             build_info: String::new(),
             subclasses: Vec::new(),
+            teach_negatives: Default::default(),
+            taught: None,
         };
         assert!(idx.check_features(7).is_ok());
         assert_eq!(

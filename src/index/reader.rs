@@ -44,7 +44,23 @@ pub(super) fn read(bytes: &[u8]) -> Result<Index, IndexError> {
         true => read_subclasses(section(format::TAG_SUBCLASSES)?)?,
         false => Vec::new(),
     };
+    let has = |tag: [u8; 4]| header.sections.iter().any(|s| s.tag == tag);
+    let teach_negatives = if has(format::TAG_TEACH_NEGATIVES) {
+        read_teach_negatives(section(format::TAG_TEACH_NEGATIVES)?)?
+    } else {
+        Default::default()
+    };
+    let taught = if has(format::TAG_TAUGHT) {
+        Some(
+            crate::teach::Pack::from_bytes(section(format::TAG_TAUGHT)?)
+                .map_err(|e| IndexError::Corrupt(format!("its taught classes: {e}")))?,
+        )
+    } else {
+        None
+    };
     let index = Index {
+        teach_negatives,
+        taught,
         feature_hash: header.feature_hash,
         model_id,
         classes,
@@ -57,6 +73,62 @@ pub(super) fn read(bytes: &[u8]) -> Result<Index, IndexError> {
     };
     index.validate()?;
     Ok(index)
+}
+
+fn read_teach_negatives(data: &[u8]) -> Result<crate::teach::Negatives, IndexError> {
+    let mut c = Cursor::new(data, "teaching negatives");
+    let k = c.u32()? as usize;
+    let d = c.u32()? as usize;
+    let n = c.count_u32(2 + 4 + 4)?;
+    let outputs = c.u16s(n)?;
+    let logit_scales = c.f32s(n)?;
+    let sketch_scales = c.f32s(n)?;
+    let too_big = || IndexError::Truncated {
+        section: "teaching negatives".into(),
+    };
+    let logits = read_int8_rows(
+        c.take(n.checked_mul(k).ok_or_else(too_big)?)?,
+        k,
+        &logit_scales,
+    )?;
+    let sketches = read_int8_rows(
+        c.take(n.checked_mul(d).ok_or_else(too_big)?)?,
+        d,
+        &sketch_scales,
+    )?;
+    c.finish()?;
+    if n > 0 && (k == 0 || d != crate::teach::learn::SKETCH_DIM) {
+        return Err(IndexError::Corrupt(format!(
+            "teaching negatives of {k} outputs and sketches of {d} values"
+        )));
+    }
+    Ok(crate::teach::Negatives {
+        outputs,
+        logits,
+        sketches,
+        x: Vec::new(),
+    })
+}
+
+/// int8 rows of `dim` values with one scale each, which must be in the writer's canonical form.
+fn read_int8_rows(q: &[u8], dim: usize, scales: &[f32]) -> Result<Vec<f32>, IndexError> {
+    let mut out = Vec::with_capacity(q.len());
+    if dim == 0 {
+        return Ok(out);
+    }
+    let mut requantised = Vec::with_capacity(dim);
+    for (i, (row, s)) in q.chunks_exact(dim).zip(scales).enumerate() {
+        let start = out.len();
+        out.extend(row.iter().map(|&b| f32::from(b as i8) * s));
+        requantised.clear();
+        let again = format::put_int8(&mut requantised, &out[start..]);
+        if again.to_bits() != s.to_bits() || requantised != row {
+            return Err(IndexError::Corrupt(format!(
+                "teaching negative {i} is not in canonical int8 form"
+            )));
+        }
+    }
+    Ok(out)
 }
 
 fn read_subclasses(data: &[u8]) -> Result<Vec<SubClass>, IndexError> {

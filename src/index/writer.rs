@@ -54,6 +54,12 @@ impl Index {
         if !self.subclasses.is_empty() {
             sections.push((format::TAG_SUBCLASSES, self.subclasses_section()));
         }
+        if !self.teach_negatives.outputs.is_empty() {
+            sections.push((format::TAG_TEACH_NEGATIVES, self.teach_negatives_section()));
+        }
+        if let Some(pack) = &self.taught {
+            sections.push((format::TAG_TAUGHT, pack.to_bytes()));
+        }
         let mut out = Vec::new();
         out.extend_from_slice(&format::MAGIC);
         put_u32(&mut out, format::FORMAT_VERSION);
@@ -160,6 +166,40 @@ impl Index {
             put_u16(&mut b, labels.len() as u16);
             labels.iter().for_each(|&l| put_u16(&mut b, l));
         }
+        b
+    }
+
+    fn teach_negatives_section(&self) -> Vec<u8> {
+        let t = &self.teach_negatives;
+        let k = self.head.outputs.len();
+        let d = crate::teach::learn::SKETCH_DIM;
+        let n = t
+            .logits
+            .len()
+            .checked_div(k)
+            .unwrap_or(0)
+            .min(t.outputs.len())
+            .min(t.sketches.len() / d);
+        let mut b = Vec::new();
+        put_u32(&mut b, k as u32);
+        put_u32(&mut b, d as u32);
+        put_u32(&mut b, n as u32);
+        t.outputs[..n].iter().for_each(|&o| put_u16(&mut b, o));
+        let mut q = Vec::with_capacity(n * (k + d));
+        let mut scales: Vec<f32> = t
+            .logits
+            .chunks_exact(k.max(1))
+            .take(n)
+            .map(|row| put_int8(&mut q, row))
+            .collect();
+        scales.extend(
+            t.sketches
+                .chunks_exact(d)
+                .take(n)
+                .map(|row| put_int8(&mut q, row)),
+        );
+        scales.iter().for_each(|&s| put_f32(&mut b, s));
+        b.extend_from_slice(&q);
         b
     }
 

@@ -2,10 +2,11 @@
 
 use super::{
     clip_embedding, clip_label_scores, Analysis, ClassScore, Coverage, FingerprintMatch,
-    MatchResult, SILENCE, UNKNOWN,
+    MatchResult, TaughtMode, TaughtRows, UNKNOWN,
 };
 use crate::fingerprint::{FingerprintConfig, FingerprintHit};
 use crate::index::{Index, IndexError};
+use std::sync::Arc;
 
 /// Options of a [`Matcher`].
 #[derive(Debug, Clone)]
@@ -39,12 +40,16 @@ impl MatcherOptions {
     }
 }
 
-/// Scores clip evidence against an [`Index`].
+/// Scores clip evidence against an [`Index`] and the classes taught on top of it.
+///
+/// Cloning is cheap (the index is shared), so a matcher with other taught classes
+/// ([`Matcher::with_taught`]) can be made after every teaching step.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    index: Index,
+    index: Arc<Index>,
     options: MatcherOptions,
     fingerprint_config: FingerprintConfig,
+    taught: Arc<TaughtRows>,
 }
 
 impl Matcher {
@@ -62,16 +67,74 @@ impl Matcher {
                 head.outputs.len()
             )));
         }
-        Ok(Matcher {
-            index,
+        let merged = index.taught.as_ref().map(crate::teach::Pack::rows);
+        let matcher = Matcher {
+            index: Arc::new(index),
             options,
             fingerprint_config: FingerprintConfig::default(),
+            taught: Arc::default(),
+        };
+        match merged {
+            Some(rows) => matcher.with_taught(rows),
+            None => Ok(matcher),
+        }
+    }
+
+    /// The same matcher answering the classes of `pack` too (besides any merged into the index,
+    /// which the pack's classes of the same id take the place of). Fails when the pack was fitted
+    /// against another head (re-learn it with `teach::Teacher::relearn`) or does not fit the index.
+    pub fn with_pack(&self, pack: &crate::teach::Pack) -> Result<Matcher, IndexError> {
+        if !pack.classes.is_empty() && pack.head_hash != crate::teach::head_hash(&self.index.head) {
+            return Err(IndexError::Corrupt(
+                "the taught classes were made for another index: re-learn them for this one".into(),
+            ));
+        }
+        let mut rows = self
+            .index
+            .taught
+            .as_ref()
+            .map(crate::teach::Pack::rows)
+            .unwrap_or_default();
+        for r in pack.rows().rows {
+            rows.rows
+                .retain(|o| o.class_id != r.class_id && o.slug != r.slug);
+            rows.rows.push(r);
+        }
+        self.with_taught(rows)
+    }
+
+    /// The same matcher with these taught classes (replacing any it had); fails when a row does
+    /// not fit the head or names a class of the index it cannot answer as taught.
+    pub fn with_taught(&self, taught: TaughtRows) -> Result<Matcher, IndexError> {
+        if !taught.fits(&self.index.head) {
+            return Err(IndexError::Corrupt(
+                "a taught class does not fit this index's head (wrong length, non-finite numbers or a repeated class)".into(),
+            ));
+        }
+        if let Some(r) = taught.rows.iter().find(|r| {
+            (r.mode == TaughtMode::New) != (r.class_id >= super::FIRST_NEW_CLASS_ID)
+                || (r.mode != TaughtMode::New && self.index.class_by_id(r.class_id).is_none())
+                || (r.mode == TaughtMode::New && self.index.class_by_slug(&r.slug).is_some())
+        }) {
+            return Err(IndexError::Corrupt(format!(
+                "taught class {} ({}) does not fit this index: a new sound needs a new id and slug, a taught class of the index one of its ids",
+                r.slug, r.class_id
+            )));
+        }
+        Ok(Matcher {
+            taught: Arc::new(taught),
+            ..self.clone()
         })
     }
 
     /// The index this matcher scores against.
     pub fn index(&self) -> &Index {
         &self.index
+    }
+
+    /// The taught classes it answers besides the index's.
+    pub fn taught(&self) -> &TaughtRows {
+        &self.taught
     }
 
     /// The configuration fingerprints are extracted with.
@@ -83,6 +146,27 @@ impl Matcher {
         self.index
             .class_by_id(class_id)
             .map(|c| c.info.slug.as_str())
+            .or_else(|| self.taught.row(class_id).map(|r| r.slug.as_str()))
+    }
+
+    /// The thresholds a class's score must reach to be the verdict and to be a hedged guess;
+    /// `None` for a zero-shot class or one the matcher cannot answer.
+    fn thresholds(&self, class_id: u16) -> Option<(f32, f32)> {
+        if let Some(r) = self.taught.row(class_id) {
+            return Some((r.threshold, r.maybe_threshold));
+        }
+        self.coverage(class_id).is_trained().then_some((
+            self.index.head.unknown_threshold,
+            self.index.head.maybe_threshold,
+        ))
+    }
+
+    fn score(&self, class_id: u16, score: f32) -> Option<ClassScore> {
+        Some(ClassScore {
+            class: self.slug(class_id)?.to_string(),
+            score,
+            taught: self.taught.row(class_id).is_some(),
+        })
     }
 
     fn coverage(&self, class_id: u16) -> Coverage {
@@ -106,21 +190,29 @@ impl Matcher {
     /// Scores every covered class from window embeddings and AudioSet scores; best first.
     pub fn rank(&self, embeddings: &[&[f32]], scores: &[&[f32]]) -> Vec<(u16, f32)> {
         let x = clip_embedding(embeddings, crate::embed::EMBEDDING_DIM);
-        let probs = self.index.head.probabilities(&x);
-        let p_other = self.index.head.other_probability(&probs);
-        let mut ranked: Vec<(u16, f32)> = self
-            .index
-            .head
+        let head = &self.index.head;
+        let probs = self.taught.scores(head, &x);
+        let (shipped, taught) = probs.split_at(probs.len().min(head.outputs.len()));
+        let p_other = head.other_probability(shipped);
+        let mut ranked: Vec<(u16, f32)> = head
             .outputs
             .iter()
-            .zip(&probs)
+            .zip(shipped)
             .filter(|(&c, _)| c != 0 && self.coverage(c).is_trained())
             .map(|(&c, &p)| (c, p))
             .collect();
+        for (row, &p) in self.taught.rows.iter().zip(taught) {
+            match ranked.iter_mut().find(|(c, _)| *c == row.class_id) {
+                Some(entry) => entry.1 += p,
+                None => ranked.push((row.class_id, p)),
+            }
+        }
         if !self.index.zero_shot.rules.is_empty() {
             let labels = clip_label_scores(scores, crate::embed::NUM_AUDIOSET);
             for rule in &self.index.zero_shot.rules {
-                if self.coverage(rule.class_id) != Coverage::ZeroShot {
+                if self.coverage(rule.class_id) != Coverage::ZeroShot
+                    || self.taught.row(rule.class_id).is_some()
+                {
                     continue;
                 }
                 // Zero-shot evidence only counts for the share the head leaves to "other".
@@ -143,19 +235,9 @@ impl Matcher {
     ) -> MatchResult {
         let silent = embeddings.is_empty();
         if silent && hit.is_none() {
-            return Self::silence();
+            return MatchResult::silence();
         }
         self.decide_ranked(&self.rank(embeddings, scores), silent, hit)
-    }
-
-    fn silence() -> MatchResult {
-        MatchResult {
-            verdict: SILENCE.into(),
-            score: 0.0,
-            matches: Vec::new(),
-            fingerprint: None,
-            maybe: None,
-        }
     }
 
     /// [`Matcher::decide`] for a ranking already computed with [`Matcher::rank`] (`silent`: the clip
@@ -175,37 +257,25 @@ impl Matcher {
             })
         });
         if silent && fingerprint.is_none() {
-            return Self::silence();
+            return MatchResult::silence();
         }
         let matches: Vec<ClassScore> = ranked
             .iter()
             .take(self.options.top_k)
-            .filter_map(|&(c, s)| {
-                Some(ClassScore {
-                    class: self.slug(c)?.to_string(),
-                    score: s,
-                })
-            })
+            .filter_map(|&(c, s)| self.score(c, s))
             .collect();
-        let accepted = ranked.first().filter(|&&(c, s)| match self.coverage(c) {
-            Coverage::Trained | Coverage::TrainedFew => s >= self.index.head.unknown_threshold,
-            Coverage::ZeroShot => s >= self.index.zero_shot.threshold,
-            Coverage::None => false,
+        let accepted = ranked.first().filter(|&&(c, s)| match self.thresholds(c) {
+            Some((unknown, _)) => s >= unknown,
+            None => self.coverage(c) == Coverage::ZeroShot && s >= self.index.zero_shot.threshold,
         });
-        // A hedged guess: the best trained class, when the verdict is `unknown` but it stands out.
+        // A hedged guess: the best trained or taught class, when the verdict is `unknown` but it
+        // stands out.
         let maybe = ranked
             .first()
             .filter(|&&(c, s)| {
-                accepted.is_none()
-                    && self.coverage(c).is_trained()
-                    && s >= self.index.head.maybe_threshold
+                accepted.is_none() && self.thresholds(c).is_some_and(|(_, maybe)| s >= maybe)
             })
-            .and_then(|&(c, s)| {
-                Some(ClassScore {
-                    class: self.slug(c)?.to_string(),
-                    score: s,
-                })
-            });
+            .and_then(|&(c, s)| self.score(c, s));
         let (verdict, score) = match (&fingerprint, accepted) {
             (Some(fp), _) => {
                 let class_score = matches
@@ -221,12 +291,18 @@ impl Matcher {
             ),
         };
         let maybe = maybe.filter(|_| verdict == UNKNOWN);
+        let taught = self.taught.rows.iter().any(|r| r.slug == verdict)
+            || self
+                .index
+                .class_by_slug(&verdict)
+                .is_some_and(|c| self.taught.row(c.info.id).is_some());
         MatchResult {
             verdict,
             score,
             matches,
             fingerprint,
             maybe,
+            taught,
         }
     }
 

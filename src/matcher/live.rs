@@ -5,7 +5,7 @@
 //! the most recent few seconds of evidence: a first answer about 1 s after a sound starts,
 //! steadier as more windows agree.
 
-use super::{Analyzer, MatchResult, Matcher, HOP_SAMPLES, SILENCE, WINDOW_SAMPLES};
+use super::{Analyzer, MatchResult, Matcher, HOP_SAMPLES, WINDOW_SAMPLES};
 use crate::audio::{self, StreamResampler, TARGET_RATE};
 use crate::embed::PatchEmbedding;
 use crate::features::{FeatureConfig, LogMel, LogMelExtractor};
@@ -162,13 +162,7 @@ impl LiveSession {
             .take_while(|w| w.is_none())
             .count();
         if silent_tail >= SILENT_WINDOWS_FOR_SILENCE.min(self.evidence.len()) && silent_tail > 0 {
-            return MatchResult {
-                verdict: SILENCE.into(),
-                score: 0.0,
-                matches: Vec::new(),
-                fingerprint: None,
-                maybe: None,
-            };
+            return MatchResult::silence();
         }
         let embeddings: Vec<&[f32]> = self
             .evidence

@@ -13,10 +13,12 @@
 mod analyze;
 mod decide;
 mod live;
+mod taught;
 
 pub use analyze::{Analysis, Analyzer, HOP_SAMPLES, WINDOW_SAMPLES};
 pub use decide::{Matcher, MatcherOptions};
 pub use live::{LiveSession, LiveUpdate, EVIDENCE_WINDOWS};
+pub use taught::{TaughtMode, TaughtRow, TaughtRows, FIRST_NEW_CLASS_ID};
 
 /// The analysis hash an index must carry (`Index::feature_hash`) to be matched by this build: the
 /// window analysis' hash ([`window_analysis_hash`]) with the fingerprint settings' key folded in, so
@@ -117,20 +119,25 @@ pub struct Head {
 }
 
 impl Head {
-    /// Softmax probabilities, one per output. Returns an empty vector when `x` has the wrong length
-    /// or the head is malformed.
-    pub fn probabilities(&self, x: &[f32]) -> Vec<f32> {
+    /// Logits `W·x + b`, one per output. Returns an empty vector when `x` has the wrong length or
+    /// the head is malformed.
+    pub fn logits(&self, x: &[f32]) -> Vec<f32> {
         let dim = self.input_dim as usize;
         let n = self.outputs.len();
         if x.len() != dim || self.weights.len() != n * dim || self.bias.len() != n || n == 0 {
             return Vec::new();
         }
-        let mut logits: Vec<f32> = (0..n)
-            .map(|k| {
-                let row = &self.weights[k * dim..(k + 1) * dim];
-                row.iter().zip(x).map(|(w, v)| w * v).sum::<f32>() + self.bias[k]
-            })
-            .collect();
+        self.weights
+            .chunks_exact(dim)
+            .zip(&self.bias)
+            .map(|(row, b)| row.iter().zip(x).map(|(w, v)| w * v).sum::<f32>() + b)
+            .collect()
+    }
+
+    /// Softmax probabilities, one per output. Returns an empty vector when `x` has the wrong length
+    /// or the head is malformed.
+    pub fn probabilities(&self, x: &[f32]) -> Vec<f32> {
+        let mut logits = self.logits(x);
         softmax_in_place(&mut logits);
         logits
     }
@@ -151,6 +158,24 @@ impl Head {
     }
 }
 
+/// The dot product of two equally long vectors (summed in eight lanes, which vectorises).
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            lanes[i] += x[i] * y[i];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
 /// Numerically stable softmax.
 pub fn softmax_in_place(v: &mut [f32]) {
     let max = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -162,6 +187,19 @@ pub fn softmax_in_place(v: &mut [f32]) {
     if sum > 0.0 && sum.is_finite() {
         v.iter_mut().for_each(|x| *x /= sum);
     }
+}
+
+/// The smallest threshold such that at most `max_false_accept` of `negatives` (the best trained-class
+/// probability on clips that are none of the classes) reach it. Returns at least `floor`.
+pub fn calibrate_threshold(mut negatives: Vec<f32>, max_false_accept: f32, floor: f32) -> f32 {
+    if negatives.is_empty() {
+        return floor;
+    }
+    negatives.sort_by(|a, b| b.total_cmp(a));
+    let allowed = (max_false_accept * negatives.len() as f32).floor() as usize;
+    // Accept strictly above the (allowed)-th highest negative.
+    let t = negatives.get(allowed).copied().unwrap_or(0.0);
+    (t + 1e-4).max(floor).min(0.999)
 }
 
 /// Zero-shot rule: a class scored from the model's AudioSet label scores.
@@ -264,6 +302,9 @@ pub struct ClassScore {
     pub class: String,
     /// Score in 0..=1 (head probability for trained classes, AudioSet score for zero-shot ones).
     pub score: f32,
+    /// The class was taught on this device (serialised only when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub taught: bool,
 }
 
 /// An exact identification of an indexed recording.
@@ -295,6 +336,23 @@ pub struct MatchResult {
     /// head's `maybe_threshold`): that class, offered as a hedged guess ("not sure — maybe a
     /// kettle?"). `None` otherwise.
     pub maybe: Option<ClassScore>,
+    /// The verdict is a taught class (learned on this device, or strengthened or replaced by
+    /// teaching), so the answer card can say so.
+    pub taught: bool,
+}
+
+impl MatchResult {
+    /// The answer for audio with no sound in it.
+    pub fn silence() -> MatchResult {
+        MatchResult {
+            verdict: SILENCE.into(),
+            score: 0.0,
+            matches: Vec::new(),
+            fingerprint: None,
+            maybe: None,
+            taught: false,
+        }
+    }
 }
 
 /// The verdict for audio with no sound in it.
