@@ -97,7 +97,7 @@ mod cli {
             pack: Option<PathBuf>,
         },
         /// Teach a sound from example audio files: writes a pack of taught sounds (extended when it
-        /// exists) that `sori match --pack`, `sori merge` and the page read. Each file is an example
+        /// exists) that `sori match --pack` and `sori merge` read. Each file is an example
         /// (files longer than 5 s are cut into 5 s examples); each is checked (too short, silent,
         /// clipped, already confidently another class) and skipped with the reason.
         Teach {
