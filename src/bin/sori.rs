@@ -300,54 +300,16 @@ mod cli {
                     name.push(ext);
                     PathBuf::from(name)
                 };
-                let photos_path = side_file(".photos");
-                match built.photos {
-                    Some(photos) => {
-                        let b = photos.to_bytes();
-                        std::fs::write(&photos_path, &b)
-                            .with_context(|| format!("writing {}", photos_path.display()))?;
-                        eprintln!(
-                            "wrote {} ({} bytes: {})",
-                            photos_path.display(),
-                            b.len(),
-                            photos.describe()
-                        );
-                    }
-                    None if photos_path.exists() => {
-                        std::fs::remove_file(&photos_path).with_context(|| {
-                            format!("removing the stale {}", photos_path.display())
-                        })?;
-                        eprintln!(
-                            "removed the stale {} (this dataset has no photos)",
-                            photos_path.display()
-                        );
-                    }
-                    None => {}
-                }
-                let sounds_path = side_file(".sounds");
-                match built.sounds {
-                    Some(sounds) => {
-                        let b = sounds.to_bytes();
-                        std::fs::write(&sounds_path, &b)
-                            .with_context(|| format!("writing {}", sounds_path.display()))?;
-                        eprintln!(
-                            "wrote {} ({} bytes: {})",
-                            sounds_path.display(),
-                            b.len(),
-                            sounds.describe()
-                        );
-                    }
-                    None if sounds_path.exists() => {
-                        std::fs::remove_file(&sounds_path).with_context(|| {
-                            format!("removing the stale {}", sounds_path.display())
-                        })?;
-                        eprintln!(
-                            "removed the stale {} (no recording may be shipped)",
-                            sounds_path.display()
-                        );
-                    }
-                    None => {}
-                }
+                write_side_file(
+                    &side_file(".photos"),
+                    built.photos.map(|p| (p.to_bytes(), p.describe())),
+                    "this dataset has no photos",
+                )?;
+                write_side_file(
+                    &side_file(".sounds"),
+                    built.sounds.map(|s| (s.to_bytes(), s.describe())),
+                    "no recording may be shipped",
+                )?;
                 if built.problems_tsv.lines().count() > 1 {
                     let problems_path = side_file(".problems.tsv");
                     std::fs::write(&problems_path, &built.problems_tsv)
@@ -614,6 +576,29 @@ mod cli {
                 Ok(ExitCode::SUCCESS)
             }
         }
+    }
+
+    /// Writes a companion file beside the index (its bytes and a one-line description), or removes
+    /// a stale one when this build made none (`why_none` says why).
+    fn write_side_file(path: &Path, file: Option<(Vec<u8>, String)>, why_none: &str) -> Result<()> {
+        match file {
+            Some((bytes, description)) => {
+                std::fs::write(path, &bytes)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!(
+                    "wrote {} ({} bytes: {description})",
+                    path.display(),
+                    bytes.len()
+                );
+            }
+            None if path.exists() => {
+                std::fs::remove_file(path)
+                    .with_context(|| format!("removing the stale {}", path.display()))?;
+                eprintln!("removed the stale {} ({why_none})", path.display());
+            }
+            None => {}
+        }
+        Ok(())
     }
 
     fn load_pack(path: &Path) -> Result<sori::teach::Pack> {

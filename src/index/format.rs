@@ -426,6 +426,89 @@ pub fn write_container(
     out
 }
 
+/// Appends `v`, little-endian.
+pub fn put_u16(out: &mut Vec<u8>, v: u16) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// Appends `v`, little-endian.
+pub fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// Appends `v`, little-endian.
+pub fn put_f32(out: &mut Vec<u8>, v: f32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// Appends a `blob`: a u32 byte length, then the bytes (read by [`Cursor::blob`]).
+pub fn put_blob(out: &mut Vec<u8>, b: &[u8]) {
+    put_u32(out, b.len() as u32);
+    out.extend_from_slice(b);
+}
+
+/// Appends a `str`: its UTF-8 bytes as a blob (read by [`Cursor::str`]).
+pub fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_blob(out, s.as_bytes());
+}
+
+/// The envelope of a companion file (`<index>.photos`, `<index>.sounds`): 8 bytes of magic, u32
+/// format version, u32 body length, u32 CRC-32 (IEEE) of the body, then the body.
+pub struct Companion {
+    /// The 8 bytes the file starts with.
+    pub magic: [u8; 8],
+    /// The version this crate reads and writes.
+    pub version: u32,
+    /// What the file is, for the bad-magic message (`photo file`).
+    pub file: &'static str,
+    /// The body's name in errors (`photos`).
+    pub section: &'static str,
+    /// The header's name in errors (`photos header`).
+    pub header: &'static str,
+}
+
+impl Companion {
+    /// Checks magic, version, length and checksum; returns the body.
+    pub fn open<'a>(&self, bytes: &'a [u8]) -> Result<&'a [u8], IndexError> {
+        let head = bytes.get(..8).unwrap_or(bytes);
+        if head != &self.magic[..head.len()] {
+            return Err(IndexError::Corrupt(format!(
+                "not a Sori {} (bad magic)",
+                self.file
+            )));
+        }
+        let mut c = Cursor::new(bytes.get(8..).unwrap_or(&[]), self.header);
+        let version = c.u32()?;
+        if version != self.version {
+            return Err(IndexError::UnsupportedVersion {
+                found: version,
+                expected: self.version,
+            });
+        }
+        let n = c.u32()? as usize;
+        let crc = c.u32()?;
+        let body = c.take(n)?;
+        c.finish()?;
+        if crc32fast::hash(body) != crc {
+            return Err(IndexError::Checksum {
+                section: self.section.into(),
+            });
+        }
+        Ok(body)
+    }
+
+    /// The file holding `body`: the inverse of [`Companion::open`].
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn seal(&self, body: &[u8]) -> Vec<u8> {
+        let mut out = self.magic.to_vec();
+        put_u32(&mut out, self.version);
+        put_u32(&mut out, body.len() as u32);
+        put_u32(&mut out, crc32fast::hash(body));
+        out.extend_from_slice(body);
+        out
+    }
+}
+
 /// Appends `v` as a LEB128 varint.
 pub fn put_varint(out: &mut Vec<u8>, mut v: u32) {
     while v >= 0x80 {

@@ -15,13 +15,21 @@
 //! `str` and `blob` are a u32 byte length and the bytes (`str` is UTF-8). Photos are in class
 //! order, the most representative first within a class.
 
-use super::format::{Cursor, IMAGE_MIMES};
+use super::format::{Companion, Cursor, IMAGE_MIMES};
 use super::IndexError;
 
 /// The 8 bytes every photo file starts with.
 pub const PHOTOS_MAGIC: [u8; 8] = *b"SORIPHO\0";
 /// The version this crate reads and writes.
 pub const PHOTOS_VERSION: u32 = 1;
+/// The file's envelope (magic, version, length, checksum).
+const PHOTOS_FILE: Companion = Companion {
+    magic: PHOTOS_MAGIC,
+    version: PHOTOS_VERSION,
+    file: "photo file",
+    section: "photos",
+    header: "photos header",
+};
 
 /// One photo of a class.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,29 +56,7 @@ pub struct PhotoSet {
 impl PhotoSet {
     /// Reads a photo file: magic, version, length and checksum first, then the photos.
     pub fn from_bytes(bytes: &[u8]) -> Result<PhotoSet, IndexError> {
-        let head = bytes.get(..8).unwrap_or(bytes);
-        if head != &PHOTOS_MAGIC[..head.len()] {
-            return Err(IndexError::Corrupt(
-                "not a Sori photo file (bad magic)".into(),
-            ));
-        }
-        let mut c = Cursor::new(bytes.get(8..).unwrap_or(&[]), "photos header");
-        let version = c.u32()?;
-        if version != PHOTOS_VERSION {
-            return Err(IndexError::UnsupportedVersion {
-                found: version,
-                expected: PHOTOS_VERSION,
-            });
-        }
-        let n = c.u32()? as usize;
-        let crc = c.u32()?;
-        let body = c.take(n)?;
-        c.finish()?;
-        if crc32fast::hash(body) != crc {
-            return Err(IndexError::Checksum {
-                section: "photos".into(),
-            });
-        }
+        let body = PHOTOS_FILE.open(bytes)?;
         let mut c = Cursor::new(body, "photos");
         let credit = c.str()?;
         let count = c.count_u16(4 * 4)?;
@@ -97,26 +83,18 @@ impl PhotoSet {
     /// Encodes the set (at most 65 535 photos are written).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn to_bytes(&self) -> Vec<u8> {
-        fn put_blob(out: &mut Vec<u8>, b: &[u8]) {
-            out.extend_from_slice(&(b.len() as u32).to_le_bytes());
-            out.extend_from_slice(b);
-        }
+        use super::format::{put_blob, put_str, put_u16};
         let photos = &self.photos[..self.photos.len().min(usize::from(u16::MAX))];
         let mut body = Vec::new();
-        put_blob(&mut body, self.credit.as_bytes());
-        body.extend_from_slice(&(photos.len() as u16).to_le_bytes());
+        put_str(&mut body, &self.credit);
+        put_u16(&mut body, photos.len() as u16);
         for p in photos {
-            put_blob(&mut body, p.slug.as_bytes());
-            put_blob(&mut body, p.caption.as_bytes());
-            put_blob(&mut body, p.mime.as_bytes());
+            put_str(&mut body, &p.slug);
+            put_str(&mut body, &p.caption);
+            put_str(&mut body, &p.mime);
             put_blob(&mut body, &p.bytes);
         }
-        let mut out = PHOTOS_MAGIC.to_vec();
-        out.extend_from_slice(&PHOTOS_VERSION.to_le_bytes());
-        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
-        out.extend_from_slice(&body);
-        out
+        PHOTOS_FILE.seal(&body)
     }
 
     /// Bytes of image data, all photos together.

@@ -16,13 +16,21 @@
 //! `str` and `blob` are a u32 byte length and the bytes (`str` is UTF-8). Sounds are in class
 //! order, at most one per class. `mime` is one of [`SOUND_MIMES`].
 
-use super::format::Cursor;
+use super::format::{Companion, Cursor};
 use super::IndexError;
 
 /// The 8 bytes every sounds file starts with.
 pub const SOUNDS_MAGIC: [u8; 8] = *b"SORISND\0";
 /// The version this crate reads and writes.
 pub const SOUNDS_VERSION: u32 = 1;
+/// The file's envelope (magic, version, length, checksum).
+const SOUNDS_FILE: Companion = Companion {
+    magic: SOUNDS_MAGIC,
+    version: SOUNDS_VERSION,
+    file: "sounds file",
+    section: "sounds",
+    header: "sounds header",
+};
 /// Audio types a sounds file may hold.
 pub const SOUND_MIMES: [&str; 1] = ["audio/ogg"];
 
@@ -57,29 +65,7 @@ pub struct SoundSet {
 impl SoundSet {
     /// Reads a sounds file: magic, version, length and checksum first, then the sounds.
     pub fn from_bytes(bytes: &[u8]) -> Result<SoundSet, IndexError> {
-        let head = bytes.get(..8).unwrap_or(bytes);
-        if head != &SOUNDS_MAGIC[..head.len()] {
-            return Err(IndexError::Corrupt(
-                "not a Sori sounds file (bad magic)".into(),
-            ));
-        }
-        let mut c = Cursor::new(bytes.get(8..).unwrap_or(&[]), "sounds header");
-        let version = c.u32()?;
-        if version != SOUNDS_VERSION {
-            return Err(IndexError::UnsupportedVersion {
-                found: version,
-                expected: SOUNDS_VERSION,
-            });
-        }
-        let n = c.u32()? as usize;
-        let crc = c.u32()?;
-        let body = c.take(n)?;
-        c.finish()?;
-        if crc32fast::hash(body) != crc {
-            return Err(IndexError::Checksum {
-                section: "sounds".into(),
-            });
-        }
+        let body = SOUNDS_FILE.open(bytes)?;
         let mut c = Cursor::new(body, "sounds");
         let count = c.count_u16(6 * 4 + 2 * 4)?;
         let mut sounds = Vec::with_capacity(count);
@@ -115,29 +101,21 @@ impl SoundSet {
     /// Encodes the set (at most 65 535 sounds are written).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn to_bytes(&self) -> Vec<u8> {
-        fn put_blob(out: &mut Vec<u8>, b: &[u8]) {
-            out.extend_from_slice(&(b.len() as u32).to_le_bytes());
-            out.extend_from_slice(b);
-        }
+        use super::format::{put_blob, put_str, put_u16, put_u32};
         let sounds = &self.sounds[..self.sounds.len().min(usize::from(u16::MAX))];
         let mut body = Vec::new();
-        body.extend_from_slice(&(sounds.len() as u16).to_le_bytes());
+        put_u16(&mut body, sounds.len() as u16);
         for s in sounds {
-            put_blob(&mut body, s.slug.as_bytes());
-            put_blob(&mut body, s.mime.as_bytes());
-            put_blob(&mut body, s.licence.as_bytes());
-            put_blob(&mut body, s.credit.as_bytes());
-            put_blob(&mut body, s.source.as_bytes());
-            body.extend_from_slice(&s.start_ms.to_le_bytes());
-            body.extend_from_slice(&s.duration_ms.to_le_bytes());
+            put_str(&mut body, &s.slug);
+            put_str(&mut body, &s.mime);
+            put_str(&mut body, &s.licence);
+            put_str(&mut body, &s.credit);
+            put_str(&mut body, &s.source);
+            put_u32(&mut body, s.start_ms);
+            put_u32(&mut body, s.duration_ms);
             put_blob(&mut body, &s.bytes);
         }
-        let mut out = SOUNDS_MAGIC.to_vec();
-        out.extend_from_slice(&SOUNDS_VERSION.to_le_bytes());
-        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
-        out.extend_from_slice(&body);
-        out
+        SOUNDS_FILE.seal(&body)
     }
 
     /// Bytes of audio data, all sounds together.

@@ -4,30 +4,11 @@
 //! Head weights become fp16, exemplar vectors int8 with a per-vector scale, fingerprint
 //! entries delta-coded varints (see [`super::format`]).
 
-use super::format::{self, put_int8, put_varint, through_f16};
+use super::format::{
+    self, put_blob, put_f32, put_int8, put_str, put_u16, put_u32, put_varint, through_f16,
+};
 use super::Index;
 use crate::matcher::Coverage;
-
-fn put_u16(out: &mut Vec<u8>, v: u16) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_u32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_f32(out: &mut Vec<u8>, v: f32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_blob(out: &mut Vec<u8>, b: &[u8]) {
-    put_u32(out, b.len() as u32);
-    out.extend_from_slice(b);
-}
-
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_blob(out, s.as_bytes());
-}
 
 impl Index {
     /// Encodes the index as format version 1 (see [`super::format`]). Deterministic: the

@@ -15,7 +15,7 @@
 
 use super::{TaughtClass, TaughtExample, CLIP_DIM};
 use crate::embed::EMBEDDING_DIM;
-use crate::index::format::{self, Cursor};
+use crate::index::format::{self, put_f32, put_str, put_u16, put_u32, Cursor};
 use crate::index::IndexError;
 use crate::matcher::{Head, TaughtMode, FIRST_NEW_CLASS_ID};
 use thiserror::Error;
@@ -125,20 +125,6 @@ pub fn head_hash(head: &Head) -> u64 {
         .chain(&head.bias)
         .for_each(|v| eat(&v.to_bits().to_le_bytes()));
     h
-}
-
-fn put_u16(out: &mut Vec<u8>, v: u16) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-fn put_u32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-fn put_f32(out: &mut Vec<u8>, v: f32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_u32(out, s.len() as u32);
-    out.extend_from_slice(s.as_bytes());
 }
 
 fn mode_code(m: TaughtMode) -> u8 {
