@@ -6,60 +6,27 @@
 // Output: { credit, bySlug: Map(slug -> [{ url, caption }]) }, most representative photo first;
 // the URLs are blob: URLs (allowed by the page's CSP).
 
+import { openCompanion } from './companion.js';
+
 const MAGIC = [0x53, 0x4f, 0x52, 0x49, 0x50, 0x48, 0x4f, 0x00]; // "SORIPHO\0"
 const VERSION = 1;
 const MIMES = ['image/jpeg', 'image/png', 'image/webp', 'image/svg+xml'];
 
-let table = null;
-function crc32(bytes) {
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
 /** Parses a photo file (ArrayBuffer). Throws Error on a bad magic, version, length or checksum. */
 export function parsePhotos(buffer) {
-  const bytes = new Uint8Array(buffer);
-  const view = new DataView(buffer);
-  if (bytes.length < 20 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error('not a Sori photo file');
-  const version = view.getUint32(8, true);
-  if (version !== VERSION) throw new Error(`photo file version ${version} is not supported`);
-  const n = view.getUint32(12, true);
-  if (20 + n !== bytes.length) throw new Error('photo file has the wrong length');
-  const body = bytes.subarray(20);
-  if (crc32(body) !== view.getUint32(16, true)) throw new Error('photo file checksum mismatch');
-  let pos = 20;
-  const take = () => {
-    if (pos + 4 > bytes.length) throw new Error('photo file is truncated');
-    const len = view.getUint32(pos, true);
-    if (pos + 4 + len > bytes.length) throw new Error('photo file is truncated');
-    const out = bytes.subarray(pos + 4, pos + 4 + len);
-    pos += 4 + len;
-    return out;
-  };
-  const text = new TextDecoder('utf-8', { fatal: true });
-  const credit = text.decode(take());
-  if (pos + 2 > bytes.length) throw new Error('photo file is truncated');
-  const count = view.getUint16(pos, true);
-  pos += 2;
+  const r = openCompanion(buffer, MAGIC, VERSION, 'photo file');
+  const credit = r.str();
+  const count = r.u16();
   const photos = [];
   for (let i = 0; i < count; i++) {
-    const slug = text.decode(take());
-    const caption = text.decode(take());
-    const mime = text.decode(take());
-    const data = take();
+    const slug = r.str();
+    const caption = r.str();
+    const mime = r.str();
+    const data = r.blob();
     if (!MIMES.includes(mime)) throw new Error(`photo of ${slug} has type ${mime}`);
     photos.push({ slug, caption, mime, data });
   }
-  if (pos !== bytes.length) throw new Error('photo file has trailing bytes');
+  r.end();
   return { credit, photos };
 }
 

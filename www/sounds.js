@@ -8,64 +8,23 @@
 // AudioBufferSourceNode, so no media URL is needed (the page's CSP allows none); an AnalyserNode
 // feeds the little spectrogram drawn while it plays.
 
+import { openCompanion } from './companion.js';
+
 const MAGIC = [0x53, 0x4f, 0x52, 0x49, 0x53, 0x4e, 0x44, 0x00]; // "SORISND\0"
 const VERSION = 1;
 const MIMES = ['audio/ogg'];
 
-let table = null;
-function crc32(bytes) {
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
 /** Parses a sounds file (ArrayBuffer). Throws Error on a bad magic, version, length or checksum. */
 export function parseSounds(buffer) {
-  const bytes = new Uint8Array(buffer);
-  const view = new DataView(buffer);
-  if (bytes.length < 20 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error('not a Sori sounds file');
-  const version = view.getUint32(8, true);
-  if (version !== VERSION) throw new Error(`sounds file version ${version} is not supported`);
-  const n = view.getUint32(12, true);
-  if (20 + n !== bytes.length) throw new Error('sounds file has the wrong length');
-  if (crc32(bytes.subarray(20)) !== view.getUint32(16, true)) throw new Error('sounds file checksum mismatch');
-  let pos = 20;
-  const need = (k) => {
-    if (pos + k > bytes.length) throw new Error('sounds file is truncated');
-  };
-  const u32 = () => {
-    need(4);
-    const v = view.getUint32(pos, true);
-    pos += 4;
-    return v;
-  };
-  const take = () => {
-    const len = u32();
-    need(len);
-    const out = bytes.subarray(pos, pos + len);
-    pos += len;
-    return out;
-  };
-  const text = new TextDecoder('utf-8', { fatal: true });
-  const str = () => text.decode(take());
-  need(2);
-  const count = view.getUint16(pos, true);
-  pos += 2;
+  const r = openCompanion(buffer, MAGIC, VERSION, 'sounds file');
+  const count = r.u16();
   const sounds = [];
   for (let i = 0; i < count; i++) {
-    const s = { slug: str(), mime: str(), licence: str(), credit: str(), source: str(), startMs: u32(), durationMs: u32(), data: take() };
+    const s = { slug: r.str(), mime: r.str(), licence: r.str(), credit: r.str(), source: r.str(), startMs: r.u32(), durationMs: r.u32(), data: r.blob() };
     if (!MIMES.includes(s.mime)) throw new Error(`sound of ${s.slug} has type ${s.mime}`);
     sounds.push(s);
   }
-  if (pos !== bytes.length) throw new Error('sounds file has trailing bytes');
+  r.end();
   return sounds;
 }
 

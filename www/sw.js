@@ -25,6 +25,7 @@ const PRECACHE = [
   'www/app.js',
   'www/audio.js',
   'www/i18n.js',
+  'www/companion.js',
   'www/photos.js',
   'www/sounds.js',
   'www/ui.js',
