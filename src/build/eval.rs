@@ -46,9 +46,11 @@ impl Condition {
 
     /// Applies the condition to 16 kHz audio (deterministic per clip name).
     pub fn apply(&self, x: &[f32], name: &str) -> Vec<f32> {
-        let seed = name.bytes().fold(1469598103934665603u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(1099511628211)
-        });
+        let seed = {
+            let mut h = fnv::FnvHasher::default();
+            std::hash::Hasher::write(&mut h, name.as_bytes());
+            std::hash::Hasher::finish(&h)
+        };
         match *self {
             Condition::Clean => x.to_vec(),
             Condition::PinkNoise(snr) => crate::augment::add_pink_noise(x, snr, seed),

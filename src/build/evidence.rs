@@ -77,12 +77,11 @@ pub fn load_16k(path: &std::path::Path) -> Result<Vec<f32>, crate::audio::AudioE
 
 fn seed_of(name: &str, n: usize) -> u64 {
     // FNV-1a: stable across runs and platforms.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.bytes().chain((n as u64).to_le_bytes()) {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    h
+    use std::hash::Hasher;
+    let mut h = fnv::FnvHasher::default();
+    h.write(name.as_bytes());
+    h.write(&(n as u64).to_le_bytes());
+    h.finish()
 }
 
 /// The n-th training augmentation of a clip: even n adds pink or white noise at 5–30 dB SNR, odd n plays it

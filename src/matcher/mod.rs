@@ -43,9 +43,9 @@ pub fn window_analysis_hash() -> u64 {
         crate::embed::NUM_AUDIOSET,
     );
     // FNV-1a: stable across runs, platforms and Rust versions.
-    described.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
+    let mut h = fnv::FnvHasher::default();
+    std::hash::Hasher::write(&mut h, described.as_bytes());
+    std::hash::Hasher::finish(&h)
 }
 
 /// Folds a fingerprint config key into a feature hash; distinct keys give distinct results.

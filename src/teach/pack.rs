@@ -111,12 +111,9 @@ pub struct Pack {
 /// A stable hash of a head (FNV-1a over its shape, class ids and every number's bits): taught rows
 /// fitted against one head are valid with that head only.
 pub fn head_hash(head: &Head) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    let mut eat = |bytes: &[u8]| {
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
-    };
+    use std::hash::Hasher;
+    let mut h = fnv::FnvHasher::default();
+    let mut eat = |bytes: &[u8]| h.write(bytes);
     eat(&head.input_dim.to_le_bytes());
     eat(&(head.outputs.len() as u32).to_le_bytes());
     head.outputs.iter().for_each(|o| eat(&o.to_le_bytes()));
@@ -124,7 +121,7 @@ pub fn head_hash(head: &Head) -> u64 {
         .iter()
         .chain(&head.bias)
         .for_each(|v| eat(&v.to_bits().to_le_bytes()));
-    h
+    h.finish()
 }
 
 fn mode_code(m: TaughtMode) -> u8 {

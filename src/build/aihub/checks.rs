@@ -27,14 +27,10 @@ pub struct Checked {
 }
 
 fn fnv(data: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in data {
-        for &b in *part {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    h
+    use std::hash::Hasher;
+    let mut h = fnv::FnvHasher::default();
+    data.iter().for_each(|part| h.write(part));
+    h.finish()
 }
 
 /// Head, tail and total length of an entry (streamed whole for archive members).
