@@ -230,3 +230,42 @@ test('a silent example is refused with the right message and not kept', async ()
     await ctx.close();
   }
 });
+
+test('without IndexedDB (private mode) a sound taught from one long file works on the page and the page says it is not kept', async (t) => {
+  if (!corpusAvailable(t)) return;
+  if (!haveSox()) {
+    console.log('sox not installed: skipping');
+    t.skip('sox not installed');
+    return;
+  }
+  // One 15 s file of the three example recordings: the core cuts it into three 5 s examples.
+  const long = join(tmp, 'teach-long.wav');
+  execFileSync('sox', [...FIX.examples.map((p) => join(CORPUS, p)), '-b', '16', '-c', '1', '-r', '44100', long], { stdio: 'ignore' });
+  const held = toWav(join(CORPUS, FIX.heldOut), join(tmp, 'held-out-2.wav'), 44100);
+  const ctx = await launchBrowser();
+  await ctx.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true }));
+  try {
+    const page = await openReady(ctx, site.url);
+    await waitTeachReady(page);
+    const start = await page.evaluate(() => window.__sori.teach.message);
+    assert.equal(start?.code, 'storage-unavailable', 'said at start');
+    assert.match(start.text, /사생활|private mode/i);
+    await page.fill('[data-testid=teach-name-ko]', FIX.nameKo);
+    await page.fill('[data-testid=teach-name-en]', FIX.nameEn);
+    await page.setInputFiles('[data-testid=teach-files]', long);
+    await page.waitForFunction(() => document.querySelector('[data-testid=teach]').dataset.pending === '3', null, { timeout: 30000 });
+    await page.click('[data-testid=teach-learn]');
+    await page.waitForFunction(
+      (slug) => document.querySelector('[data-testid=teach]').dataset.learned === slug && window.__sori.teach.message?.code === 'storage-unavailable',
+      FIX.slug,
+      { timeout: 10000 },
+    );
+    const m = await page.evaluate(() => window.__sori.teach.message);
+    assert.match(m.text, /저장하지 못했어요|Could not keep/i, m.text);
+    const r = await answerFile(page, held);
+    assert.equal(r.verdict, FIX.slug, 'answered on this page all the same');
+    assert.equal(r.taught, true);
+  } finally {
+    await ctx.close();
+  }
+});
