@@ -154,6 +154,7 @@ export class Teach {
   onPick() {
     const shipped = Boolean($('teach-class').value);
     $('teach-new').hidden = shipped;
+    $('teach-replace-row').hidden = !shipped;
     // Examples checked for another class would be checked against the wrong target: start afresh.
     this.clearPending();
   }
@@ -367,7 +368,7 @@ export class Teach {
     const t0 = performance.now();
     let r;
     try {
-      r = this.sori.learn(tg.slug, tg.nameKo, tg.nameEn, false);
+      r = this.sori.learn(tg.slug, tg.nameKo, tg.nameEn, tg.shipped && $('teach-replace').checked);
     } catch (err) {
       this.sayCode(err);
       return;
