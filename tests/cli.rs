@@ -218,3 +218,96 @@ fn build_reports_bad_manifest_rows_and_clips_and_keeps_the_rest() {
     assert_eq!(clips("refrigerator"), 3, "3 hums, not the silent clip");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `sori teach` then `sori match --pack`: a new sound taught from three corpus recordings (page
+/// turning, Kitchen20 "book", which the shipped index has no class for) answers clips of other
+/// recordings of it, only with the pack, and says the verdict is taught; a silent example is
+/// skipped with its reason. The same fixture as `tests/e2e/teach.test.mjs`.
+#[test]
+fn teach_then_match_with_the_pack() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !root.join("manifest.tsv").exists() {
+        eprintln!("skipped: ../shared is absent");
+        return;
+    }
+    let clip = |name: &str| root.join("audio/kitchen20").join(name);
+    // Examples and held-out clips come from different recordings (the Kitchen20 id before -A-).
+    let examples = [
+        "0-120782-A-13.ogg",
+        "0-146780-A-13.ogg",
+        "0-158765-A-13.ogg",
+    ];
+    let held_out = ["1-202097-A-13.ogg", "2-232798-A-13.ogg"];
+    let silence = tmp("teach-silence.wav");
+    write_wav(&silence, &vec![0.0; 3 * 16_000], 16_000);
+    let pack = tmp("teach-book.soripak");
+    let _ = std::fs::remove_file(&pack);
+
+    let out = sori()
+        .args([
+            "teach",
+            "--class",
+            "page_turning",
+            "--name-ko",
+            "책장 넘기기",
+        ])
+        .args(["--name-en", "page turning", "--keep-audio", "--out"])
+        .arg(&pack)
+        .args(examples.iter().map(|e| clip(e)))
+        .arg(&silence)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches(": kept").count(), 3, "{stderr}");
+    assert!(
+        stderr.contains("teach-silence.wav: skipped: nothing was heard"),
+        "{stderr}"
+    );
+    let bytes = std::fs::read(&pack).unwrap();
+    let p = sori::teach::Pack::from_bytes(&bytes).unwrap();
+    assert_eq!(p.classes.len(), 1);
+    assert_eq!(p.classes[0].slug, "page_turning");
+    assert_eq!(p.classes[0].examples.len(), 3);
+    assert!(p.classes[0].examples.iter().all(|e| !e.audio.is_empty()));
+
+    let verdicts = |with_pack: bool| -> Vec<serde_json::Value> {
+        let mut cmd = sori();
+        cmd.args(["match", "--json"]);
+        if with_pack {
+            cmd.arg("--pack").arg(&pack);
+        }
+        let out = cmd.args(held_out.iter().map(|e| clip(e))).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    for v in verdicts(false) {
+        assert_ne!(v["verdict"], "page_turning", "{v}");
+        assert_ne!(v["taught"], true, "{v}");
+    }
+    for v in verdicts(true) {
+        assert_eq!(v["verdict"], "page_turning", "{v}");
+        assert_eq!(v["taught"], true, "{v}");
+    }
+
+    // A damaged pack is refused with a message, not a panic.
+    let mut damaged = bytes.clone();
+    let mid = damaged.len() / 2;
+    damaged[mid] ^= 0x40;
+    let bad = tmp("teach-damaged.soripak");
+    std::fs::write(&bad, &damaged).unwrap();
+    let out = sori()
+        .args(["match", "--pack"])
+        .arg(&bad)
+        .arg(clip(held_out[0]))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("damaged"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

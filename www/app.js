@@ -5,13 +5,15 @@
 //        mic:  Mic (worklet blocks) → listener.push;  rAF → listener.poll() → meter/spectrogram/card
 //        file: decodeFile → sori.scan → card + timeline
 // Kiosk (`?kiosk=1`): no controls, large type, listens continuously, holds an answer HOLD_MS,
-// recovers the mic by itself. Test hooks: `window.__sori` {state, timings}, `data-*` attributes.
+// recovers the mic by itself; `?kiosk=1&teach=1` also shows the teach screen (for an operator).
+// Teaching (www/teach.js): taught sounds are loaded from the device at start, kiosk included. Test hooks: `window.__sori` {state, timings}, `data-*` attributes.
 
 import { applyStatic, defaultLang, lang, setLang, t } from './i18n.js';
 import { AudioInputError, Mic, decodeFile, missingFeatures } from './audio.js';
 import { AnswerCard, Images, Spectrogram, pct, renderGallery, renderTimeline, setLevel, setPeak } from './ui.js';
 import { loadPhotos } from './photos.js';
 import { SoundPlayer, drawSpectrum, loadSounds } from './sounds.js';
+import { Teach } from './teach.js';
 
 /** How long the kiosk keeps showing an answer after the last time it was heard (ms). */
 const HOLD_MS = 4000;
@@ -26,6 +28,8 @@ const INDEX_URL = 'default.idx';
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const params = new URLSearchParams(location.search);
 const kiosk = params.get('kiosk') === '1';
+/** The teach screen is shown, except in a kiosk without `?teach=1`. */
+const teachOpen = !kiosk || params.get('teach') === '1';
 
 const app = {
   sori: null,
@@ -44,6 +48,7 @@ const app = {
   sounds: null, // Map slug -> reference sound, once loaded
   player: new SoundPlayer(),
   challenge: null, // {slug, best, done}: "Can you make this sound?"
+  teach: null, // Teach (www/teach.js)
 };
 
 window.__sori = { state: 'loading', timings: {}, kiosk };
@@ -140,6 +145,7 @@ async function load() {
   setState('ready');
   $('listen').disabled = false;
   $('file-input').disabled = false;
+  startTeach();
   if (kiosk) startKiosk();
   // Real class photos, if the index has a companion file: after ready, never in the way of an answer.
   loadPhotos(`${INDEX_URL}.photos`).then((photos) => {
@@ -168,6 +174,41 @@ function drawGallery() {
     $('verdict').scrollIntoView({ block: 'nearest' });
     playSound(slug);
   });
+}
+
+// ---------------------------------------------------------------- teaching
+
+function startTeach() {
+  if (kiosk && teachOpen) document.documentElement.classList.add('kiosk-teach');
+  app.teach = new Teach({
+    sori: app.sori,
+    classes: app.classes,
+    classList: app.classList,
+    onChange: taughtChanged,
+    beforeRecord: () => {
+      if (app.mic?.wanted) app.mic.stop();
+    },
+  });
+  for (const id of ['teach-record', 'teach-files', 'teach-import']) $(id).disabled = false;
+  app.teach
+    .start()
+    .catch((err) => console.warn('teaching not started', err))
+    .finally(() => {
+      window.__sori.teachReady = true;
+    });
+}
+
+/** The taught classes changed: listening answers with them from the next block on. */
+function taughtChanged() {
+  if (app.listener) {
+    app.listener.free?.();
+    app.listener = null;
+    if (app.mic?.running) {
+      app.listener = app.sori.listener(app.listenerRate);
+      app.spectro.clear();
+    }
+  }
+  if (app.card?.state.kind === 'result') app.card.refresh();
 }
 
 // ---------------------------------------------------------------- reference sounds
@@ -324,6 +365,7 @@ async function toggleListen() {
     return;
   }
   clearError();
+  app.teach?.releaseMic();
   app.mic ??= makeMic();
   app.card.message('starting');
   try {
@@ -509,6 +551,7 @@ function switchLang() {
   if (app.sori) drawGallery();
   if (app.sounds) renderSoundCredits();
   if (app.challenge) renderChallenge(null);
+  app.teach?.refresh();
   if (app.lastFile) renderTimeline($('timeline'), app.lastFile.timeline, app.lastFile.duration, app.classes);
   const code = $('error').dataset.code;
   if (code) clearError(); // messages are not re-translated; a stale one is better gone

@@ -58,7 +58,8 @@ export function pct(score) {
 /**
  * The answer card (`[data-testid=verdict]`). States: 'idle' (nothing yet), 'listening', a class,
  * 'unknown', 'silence'. `data-class` holds the verdict slug (or unknown/silence), `data-score` 0..1,
- * `data-maybe` the slug of the hedged guess shown beside `unknown` (else empty).
+ * `data-maybe` the slug of the hedged guess shown beside `unknown` (else empty), `data-taught` '1' when the
+ * verdict is a class taught on this device.
  */
 export class AnswerCard {
   constructor(root, classes, images) {
@@ -151,6 +152,7 @@ export class AnswerCard {
     this.root.dataset.maybe = '';
     this.root.dataset.score = '';
     this.root.dataset.state = kind;
+    this.root.dataset.taught = '';
     this.clearAnswer();
     const key = { idle: 'noAnswer', listening: 'listening', starting: 'starting', recovering: 'kioskRecovering' }[kind];
     this.q('message').textContent = t(key ?? 'noAnswer');
@@ -163,6 +165,7 @@ export class AnswerCard {
     this.root.dataset.class = verdict;
     this.root.dataset.score = Number.isFinite(score) ? score.toFixed(3) : '0';
     this.root.dataset.state = verdict === 'silence' || verdict === 'unknown' ? verdict : 'class';
+    this.root.dataset.taught = result.taught ? '1' : '';
     this.clearAnswer();
     const info = this.classes.get(verdict);
     // A hedged guess beside `unknown`: one class stands out but not enough for a verdict.
@@ -183,6 +186,8 @@ export class AnswerCard {
       if (info.coverage === 'zero_shot') this.q('basis').textContent = t('basis_zero_shot');
       // Classes learned from a handful of recordings (often one room, one device) generalise less.
       if (info.coverage === 'trained_few') this.q('basis').textContent = t('basis_trained_few');
+      // Taught on this device (a new sound, or a listed one strengthened or replaced by teaching).
+      if (result.taught) this.q('basis').textContent = t('basis_taught');
     }
     const others = (result.matches ?? []).filter((m) => m.class !== verdict).slice(0, 2);
     if (others.length && verdict !== 'silence') {

@@ -19,6 +19,8 @@ use serde::Serialize;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
+mod teach;
+
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     let s = serde_wasm_bindgen::Serializer::new()
         .serialize_maps_as_objects(true)
@@ -44,8 +46,11 @@ pub fn log_mel(samples: &[f32]) -> Vec<f32> {
 #[wasm_bindgen]
 pub struct Sori {
     model: Arc<Mn04>,
+    /// The shipped index alone; `matcher` is it plus the taught classes.
+    base: Arc<Matcher>,
     matcher: Arc<Matcher>,
     analyzer: Analyzer,
+    teaching: teach::Teaching,
 }
 
 #[derive(Serialize)]
@@ -90,7 +95,9 @@ impl Sori {
         Ok(Sori {
             analyzer: Analyzer::new(Arc::clone(&model)),
             model,
+            base: Arc::clone(&matcher),
             matcher,
+            teaching: teach::Teaching::default(),
         })
     }
 
