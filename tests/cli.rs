@@ -310,4 +310,118 @@ fn teach_then_match_with_the_pack() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("damaged"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+
+#[test]
+fn build_makes_reference_sounds_only_where_allowed_and_inspect_lists_them() {
+    // Two classes: doorbell clips under CC0, refrigerator clips under the hackathon dataset's own
+    // terms. Without --dataset-sounds only the doorbell gets a reference sound; with it both do.
+    // `sori inspect <out>.sounds` lists each sound's class, size, source and licence.
+    let dir = tmp("refsounds");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("audio")).unwrap();
+    let rate = 16_000;
+    let tone = |f: f32, seed: u32| -> Vec<f32> {
+        let mut s = seed;
+        (0..3 * rate as usize)
+            .map(|i| {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let noise = (s >> 9) as f32 / (1u32 << 23) as f32 - 0.5;
+                let t = i as f32 / rate as f32;
+                let env = 0.6 + 0.4 * (std::f32::consts::TAU * 2.0 * t).sin();
+                env * 0.3 * (std::f32::consts::TAU * f * t).sin() + 0.05 * noise
+            })
+            .collect()
+    };
+    let terms = sori::build::licence::DATASET_TERMS;
+    let mut rows = vec!["path\tsource\tlabel\tclass\trole\trecording\tlicense\tcredit".to_string()];
+    for i in 0..3u32 {
+        for (name, class, f, licence, credit) in [
+            ("bell", "doorbell", 880.0, "CC0", "Bell Maker"),
+            ("hum", "refrigerator", 110.0, terms, "AI-Hub"),
+            ("noise", "", 3000.0, "CC0", ""),
+        ] {
+            let file = format!("{name}{i}.wav");
+            std::fs::write(
+                dir.join("audio").join(&file),
+                sori::build::aihub::synth::wav_bytes(rate, 1, &tone(f + 30.0 * i as f32, i)),
+            )
+            .unwrap();
+            let role = if class.is_empty() { "other" } else { "class" };
+            rows.push(format!(
+                "audio/{file}\tt\t{name}\t{class}\t{role}\t{name}{i}\t{licence}\t{credit}"
+            ));
+        }
+    }
+    std::fs::write(dir.join("manifest.tsv"), rows.join("\n") + "\n").unwrap();
+
+    let build = |out: &std::path::Path, extra: &[&str]| {
+        let run = sori()
+            .args(["build", "--holdout", "0", "--augmentations", "0"])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+        assert!(run.status.success(), "{stderr}");
+        let sounds = out.with_extension("idx.sounds");
+        let set = sori::index::sounds::SoundSet::from_bytes(&std::fs::read(&sounds).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", sounds.display()));
+        (sounds, set, stderr)
+    };
+    let inspect = |sounds: &std::path::Path| {
+        let run = sori().arg("inspect").arg(sounds).output().unwrap();
+        assert!(run.status.success());
+        String::from_utf8_lossy(&run.stdout).into_owned()
+    };
+
+    let (plain, set, stderr) = build(&dir.join("plain.idx"), &[]);
+    let slugs: Vec<&str> = set.sounds.iter().map(|s| s.slug.as_str()).collect();
+    assert_eq!(slugs, ["doorbell"], "only the CC0 class:\n{stderr}");
+    assert!(
+        stderr.contains("refrigerator"),
+        "the report says why the refrigerator has no sound:\n{stderr}"
+    );
+    let listing = inspect(&plain);
+    assert!(listing.contains("1 reference sounds"), "{listing}");
+    assert!(!listing.contains("refrigerator"), "{listing}");
+
+    let (with_terms, set, stderr) = build(&dir.join("terms.idx"), &["--dataset-sounds"]);
+    let slugs: Vec<&str> = set.sounds.iter().map(|s| s.slug.as_str()).collect();
+    assert_eq!(
+        slugs.len(),
+        2,
+        "both classes with --dataset-sounds:\n{stderr}"
+    );
+    let listing = inspect(&with_terms);
+    assert!(listing.contains("2 reference sounds"), "{listing}");
+    for s in &set.sounds {
+        assert!(
+            s.bytes.len() <= 12_000,
+            "{}: {} bytes",
+            s.slug,
+            s.bytes.len()
+        );
+        let (licence, credit, source) = match s.slug.as_str() {
+            "doorbell" => ("CC0", "Bell Maker", "audio/bell"),
+            "refrigerator" => (terms, "AI-Hub", "audio/hum"),
+            other => panic!("unexpected class {other}"),
+        };
+        assert_eq!(s.licence, licence);
+        assert!(s.source.starts_with(source), "{}", s.source);
+        let line = listing
+            .lines()
+            .find(|l| l.trim_start().starts_with(&s.slug))
+            .unwrap_or_else(|| panic!("{} is not listed:\n{listing}", s.slug));
+        for want in [
+            format!("{} B", s.bytes.len()),
+            s.source.clone(),
+            licence.to_string(),
+            credit.to_string(),
+        ] {
+            assert!(line.contains(&want), "{want:?} missing from: {line}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

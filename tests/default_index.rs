@@ -140,6 +140,24 @@ fn default_reference_sounds_are_shippable_within_budget_and_never_held_out() {
                 .find(|c| c.slug == s.slug)
                 .map(|c| c.id)
         );
+        // The codec kept the sound: the excerpt, cut again from the clip, against the shipped
+        // bytes decoded (log-mel correlation, the build's own bar).
+        let clip = sori::build::evidence::load_16k(&path).unwrap();
+        let len = s.duration_ms as usize * 16;
+        let (start, cut) = sori::build::refsound::excerpt(&clip, len);
+        assert_eq!(
+            start as u32 / 16,
+            s.start_ms,
+            "{}: the excerpt's start",
+            s.slug
+        );
+        let (decoded, _) = sori::build::vorbis::decode(&s.bytes).unwrap();
+        let corr = sori::build::vorbis::logmel_correlation(&cut, &decoded);
+        assert!(
+            corr >= sori::build::refsound::MIN_CORRELATION,
+            "{}: round-trip log-mel correlation {corr}",
+            s.slug
+        );
     }
 }
 

@@ -14,6 +14,7 @@ import { AnswerCard, Images, Spectrogram, pct, renderGallery, renderTimeline, se
 import { loadPhotos } from './photos.js';
 import { SoundPlayer, drawSpectrum, loadSounds } from './sounds.js';
 import { Teach } from './teach.js';
+import { KioskSoundLoop, kioskLoopTimes } from './kiosk_sounds.js';
 
 /** How long the kiosk keeps showing an answer after the last time it was heard (ms). */
 const HOLD_MS = 4000;
@@ -117,6 +118,7 @@ async function load() {
     const glue = import('../sori.js').then(async (m) => {
       await m.default();
       Sori = m.Sori;
+      app.player.fallback = m.decodeOggVorbis; // reference sounds where decodeAudioData cannot read Ogg Vorbis
     });
     [, model, index] = await Promise.all([glue, fetchBytes(MODEL_URL), fetchBytes(INDEX_URL)]);
   } catch (err) {
@@ -165,6 +167,7 @@ async function load() {
     renderSoundCredits();
     drawGallery();
     app.card.refresh();
+    if (kiosk) startSoundLoop();
   });
 }
 
@@ -285,6 +288,7 @@ function renderChallenge(result) {
   box.dataset.slug = ch.slug;
   const text = box.querySelector('[data-role="challenge-text"]');
   if (result && !ch.done) {
+    ch.updates = (ch.updates ?? 0) + 1;
     const mine = (result.matches ?? []).find((m) => m.class === ch.slug);
     const score = result.verdict === ch.slug ? result.score : (mine?.score ?? 0);
     ch.best = Math.max(ch.best * 0.9, score);
@@ -294,6 +298,8 @@ function renderChallenge(result) {
   box.querySelector('[data-role="challenge-bar"]').style.width = pct(ch.best);
   box.dataset.state = ch.done ? 'success' : 'listening';
   box.dataset.score = ch.best.toFixed(3);
+  box.dataset.updates = String(ch.updates ?? 0); // listening results seen (tests: the challenge really listened)
+  box.dataset.heard = ch.heard ?? '';
   if (ch.done) text.textContent = t('trySuccess', { name });
   else if (ch.heard) {
     const h = app.classes.get(ch.heard);
@@ -409,6 +415,7 @@ function tick() {
     if (tm.firstResult == null && r.verdict !== 'silence') tm.firstResult = performance.now() - tm.micStart;
     const isClass = r.verdict !== 'silence' && r.verdict !== 'unknown';
     if (app.challenge) renderChallenge(r);
+    app.soundLoop?.heard(isClass);
     if (!kiosk) app.card.show(r, { heardSeconds: p.heardSeconds });
     else if (isClass) {
       app.card.show(r);
@@ -451,6 +458,26 @@ function startKiosk() {
   app.card.message('starting');
   // Try without a gesture (kiosk browsers allow it); if audio does not flow soon, ask for one tap.
   app.mic.start().catch(onFail);
+}
+
+/** Kiosk: "Can you make this sound?" as an idle loop over the classes with sounds (kiosk_sounds.js). */
+function startSoundLoop() {
+  app.soundLoop?.stop();
+  app.soundLoop = new KioskSoundLoop({
+    ...kioskLoopTimes(params),
+    order: app.classList.map((c) => c.slug).filter((s) => app.sounds.has(s)),
+    listening: () => Boolean(app.mic?.running),
+    present: (slug) => {
+      app.card.preview(slug);
+      return playSound(slug);
+    },
+    playing: () => app.player.playing(),
+    arm: startChallenge,
+    challenge: () => app.challenge,
+    disarm: stopChallenge,
+    resetListener: () => app.listener?.reset(),
+    hold: (ms) => (app.holdUntil = Math.max(app.holdUntil, Date.now() + ms)),
+  }).start();
 }
 
 // ---------------------------------------------------------------- files

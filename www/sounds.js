@@ -7,6 +7,11 @@
 // durationMs, data}) }. Playback (SoundPlayer) goes through Web Audio: decodeAudioData + an
 // AudioBufferSourceNode, so no media URL is needed (the page's CSP allows none); an AnalyserNode
 // feeds the little spectrogram drawn while it plays.
+//
+// Decoding: the browser's decodeAudioData first. Where it cannot read Ogg Vorbis (Safari and iOS
+// WebKit before 18.4 have no Ogg container), SoundPlayer.fallback — the wasm's pure-Rust decoder
+// (`decodeOggVorbis` in src/web, symphonia) — turns the bytes into samples at the context's rate.
+// Feature detection: the fallback runs only when decodeAudioData fails, whatever the browser.
 
 import { openCompanion } from './companion.js';
 
@@ -61,6 +66,31 @@ export class SoundPlayer {
     this.buffers = new Map();
     this.current = null;
     this.raf = 0;
+    /** `(bytes: Uint8Array, rate) -> Float32Array` mono at `rate`, or null: set once the wasm is loaded. */
+    this.fallback = null;
+  }
+
+  /** Decodes `sound` to an AudioBuffer: the browser's decoder, else the fallback. Throws SoundError('decode'). */
+  async decode(sound) {
+    let browserErr;
+    try {
+      // decodeAudioData detaches its argument: hand it a copy. Old WebKit only calls back (no promise).
+      const buffer = await new Promise((ok, no) => this.ctx.decodeAudioData(sound.data.slice().buffer, ok, no)?.then?.(ok, no));
+      return { buffer, decoder: 'browser' };
+    } catch (err) {
+      browserErr = err?.message || String(err || 'EncodingError');
+    }
+    if (!this.fallback) throw new SoundError('decode', browserErr);
+    try {
+      const rate = this.ctx.sampleRate;
+      const samples = this.fallback(sound.data, rate);
+      if (!samples?.length) throw new Error('no samples');
+      const buffer = this.ctx.createBuffer(1, samples.length, rate);
+      buffer.getChannelData(0).set(samples);
+      return { buffer, decoder: 'wasm' };
+    } catch (err) {
+      throw new SoundError('decode', `${browserErr}; wasm decoder: ${err?.message || err}`);
+    }
   }
 
   /** Starts `sound` (from loadSounds); resolves once it runs. Throws SoundError. */
@@ -73,16 +103,12 @@ export class SoundPlayer {
     // A context that stays suspended was blocked by the browser's autoplay policy.
     await Promise.race([resumed, new Promise((ok) => setTimeout(ok, 1500))]);
     if (this.ctx.state !== 'running') throw new SoundError('blocked', `audio context ${this.ctx.state}`);
-    let buffer = this.buffers.get(sound.slug);
-    if (!buffer) {
-      try {
-        // decodeAudioData detaches its argument: hand it a copy.
-        buffer = await this.ctx.decodeAudioData(sound.data.slice().buffer);
-      } catch (err) {
-        throw new SoundError('decode', err?.message || String(err));
-      }
-      this.buffers.set(sound.slug, buffer);
+    let decoded = this.buffers.get(sound.slug);
+    if (!decoded) {
+      decoded = await this.decode(sound);
+      this.buffers.set(sound.slug, decoded);
     }
+    const { buffer, decoder } = decoded;
     const src = this.ctx.createBufferSource();
     src.buffer = buffer;
     const analyser = this.ctx.createAnalyser();
@@ -90,7 +116,7 @@ export class SoundPlayer {
     analyser.smoothingTimeConstant = 0.3;
     src.connect(analyser);
     analyser.connect(this.ctx.destination);
-    const state = { slug: sound.slug, state: 'playing', frames: 0, loudest: 0, duration: buffer.duration, startedAt: this.ctx.currentTime };
+    const state = { slug: sound.slug, decoder, state: 'playing', frames: 0, loudest: 0, duration: buffer.duration, startedAt: this.ctx.currentTime };
     const self = { src, analyser, state, onEnd };
     this.current = self;
     globalThis.__sori && (globalThis.__sori.sound = state);

@@ -15,6 +15,7 @@
 //! with [`normalise_loudness`], so one loud event does not decide the gain of a whole file.
 
 mod loudness;
+mod playback;
 mod resample;
 mod upsample;
 
@@ -25,6 +26,7 @@ pub use loudness::{
     is_silent, normalise_loudness, Loudness, LOUDNESS_BLOCK, MAX_GAIN_DB, PEAK_LIMIT,
     RELATIVE_GATE_DB, SILENCE_DB, TARGET_RMS_DB,
 };
+pub use playback::{decode_for_playback, decode_ogg_vorbis};
 pub use resample::{resample, resampled_len, StreamResampler};
 pub use upsample::{Upsampler2x, HALF_TAPS, KAISER_BETA};
 

@@ -3,8 +3,8 @@
 //!
 //! Encoding uses libvorbis with the aoTuV tunings (the `vorbis_rs` bindings) in quality-VBR mode,
 //! with a fixed Ogg stream serial so that the same samples always give the same bytes. Chromium
-//! and Firefox decode Ogg Vorbis natively (`decodeAudioData`); WebKit does not reliably, so the
-//! page says plainly when the browser cannot play it. The round-trip measure here decodes with
+//! and Firefox decode Ogg Vorbis natively (`decodeAudioData`); where a browser cannot (WebKit
+//! before Safari 18.4), the page decodes it in the wasm ([`crate::audio::decode_for_playback`]). The round-trip measure here decodes with
 //! symphonia's pure-Rust decoder ([`crate::audio::decode::decode_bytes`]).
 //!
 //! What the round trip keeps is measured on the log-mel spectrogram the matcher's display uses

@@ -7,6 +7,7 @@
 //! const scan = sori.fileScan(samples, sampleRate);     // long files, in steps
 //! while (!scan.step(8).done) await nextTick();  scan.result();
 //! const live = sori.listener(audioContext.sampleRate); live.push(block); live.poll();
+//! decodeOggVorbis(bytes, audioContext.sampleRate);    // reference sound -> Float32Array (fallback)
 //! ```
 
 use crate::embed::efficientat::Mn04;
@@ -40,6 +41,14 @@ pub fn log_mel(samples: &[f32]) -> Vec<f32> {
     crate::features::LogMelExtractor::new(&FeatureConfig::display())
         .compute(samples)
         .data
+}
+
+/// A reference sound (Ogg Vorbis bytes from `<index>.sounds`) -> mono samples at `rate` (the
+/// AudioContext's), for browsers whose `decodeAudioData` cannot read Ogg Vorbis. See
+/// [`crate::audio::decode_for_playback`]. Throws Error(message) on bytes it cannot decode.
+#[wasm_bindgen(js_name = decodeOggVorbis)]
+pub fn decode_ogg_vorbis(bytes: &[u8], rate: u32) -> Result<Vec<f32>, JsError> {
+    crate::audio::decode_for_playback(bytes, rate).map_err(err)
 }
 
 /// A loaded model and index.
