@@ -310,6 +310,7 @@ fn teach_then_match_with_the_pack() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("damaged"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
 
 #[test]
 fn build_makes_reference_sounds_only_where_allowed_and_inspect_lists_them() {
