@@ -4,7 +4,9 @@
 # when what it installs is already there at the right version.
 #
 #   tools/setup.sh          site toolchain: wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt
-#   tools/setup.sh --test   the above plus Chromium, ChromeDriver, playwright-core, cargo-fuzz
+#   tools/setup.sh --test   the above plus Chromium, ChromeDriver, playwright-core, cargo-fuzz, and for the
+#                           other engines: Firefox ESR + geckodriver, WebKitGTK's WebKitWebDriver + Xvfb,
+#                           PulseAudio (a silent audio output for headless Firefox), selenium-webdriver
 #
 # Node tools go to .tools/ in the repo (gitignored); source tools/env.sh to put them on PATH.
 set -euo pipefail
@@ -17,6 +19,7 @@ WITH_TEST=0
 TRUNK_VERSION="0.21.14"
 BINARYEN_VERSION="132.0.0"
 CARGO_FUZZ_VERSION="0.13.2"
+GECKODRIVER_VERSION="0.37.1"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -72,8 +75,25 @@ if [[ $WITH_TEST == 1 ]]; then
         apt-get update -qq
         apt-get install -y -qq chromium chromium-driver sox fonts-nanum >/dev/null
     fi
-    # 6. playwright-core (never downloads a browser; drives Debian's chromium).
-    if [[ ! -d tests/e2e/node_modules/playwright-core ]]; then
+    # 5b. The other engines, from Debian: Firefox ESR; WebKitGTK's WebDriver (with its MiniBrowser) and
+    #     Xvfb to give it a display; PulseAudio for a null audio sink (headless Firefox's AudioContext
+    #     runs only with an output device); sox's MP3 writer (the MP3 file tests).
+    if ! have firefox-esr || ! have WebKitWebDriver || ! have xvfb-run || ! have pulseaudio \
+        || ! dpkg -s libsox-fmt-mp3 >/dev/null 2>&1; then
+        say "installing Debian firefox-esr, webkit2gtk-driver, xvfb, pulseaudio, libsox-fmt-mp3"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq firefox-esr webkit2gtk-driver xvfb libsox-fmt-mp3 >/dev/null
+        apt-get install -y -qq --no-install-recommends pulseaudio >/dev/null
+    fi
+    # 5c. geckodriver, pinned, from crates.io (about 2 minutes on 2 cores).
+    if ! { have geckodriver && geckodriver --version | head -n1 | grep -q " $GECKODRIVER_VERSION\b"; }; then
+        say "installing geckodriver $GECKODRIVER_VERSION"
+        cargo install --locked geckodriver --version "$GECKODRIVER_VERSION"
+    fi
+    # 6. playwright-core (never downloads a browser; drives Debian's chromium) and selenium-webdriver
+    #    (drives Firefox and WebKit through the drivers above; its Selenium Manager is never used).
+    if [[ ! -d tests/e2e/node_modules/playwright-core || ! -d tests/e2e/node_modules/selenium-webdriver ]]; then
         say "installing the end-to-end test dependencies (npm ci in tests/e2e)"
         (cd tests/e2e && npm ci --silent --no-audit --no-fund)
     fi

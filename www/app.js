@@ -72,6 +72,7 @@ function showError(code, vars = {}) {
       'no-mic': 'err_no_mic',
       'mic-busy': 'err_mic_busy',
       'mic-lost': 'err_mic_lost',
+      'needs-gesture': 'err_audio_start',
       'file-decode': 'err_file_decode',
       'file-empty': 'err_file_empty',
       analysis: 'err_analysis',

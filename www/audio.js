@@ -85,8 +85,11 @@ export class Mic {
     this.watchTimer = 0;
     this.lastBlockAt = 0;
     this.generation = 0; // invalidates callbacks from torn-down sessions
+    this.opening = 0; // open() calls in flight: a devicechange must not start another
     this.onDeviceChange = () => {
-      if (this.wanted && !this.live) this.retryNow();
+      // WebKit fires devicechange while getUserMedia is still opening (devices become visible once
+      // allowed): a second open() then would cancel the first. Only a session that is down retries.
+      if (this.wanted && !this.live && this.opening === 0) this.retryNow();
     };
   }
 
@@ -126,6 +129,15 @@ export class Mic {
   }
 
   async open() {
+    this.opening += 1;
+    try {
+      await this.openOnce();
+    } finally {
+      this.opening -= 1;
+    }
+  }
+
+  async openOnce() {
     if (!globalThis.isSecureContext) throw new AudioInputError('insecure');
     if (!navigator.mediaDevices?.getUserMedia) throw new AudioInputError('unsupported', 'getUserMedia');
     const Ctx = audioContextClass();
@@ -214,7 +226,7 @@ export class Mic {
 
   retryNow() {
     clearTimeout(this.retryTimer);
-    if (!this.wanted || this.live) return;
+    if (!this.wanted || this.live || this.opening > 0) return;
     this.open().catch((err) => this.scheduleRetry(micError(err)));
   }
 

@@ -72,6 +72,8 @@ export const STRINGS = {
     err_no_mic: '마이크를 찾지 못했어요. 마이크를 연결하거나 다른 앱이 쓰고 있지 않은지 확인한 뒤 다시 눌러 주세요.',
     err_mic_busy: '마이크를 열 수 없어요 (다른 앱이 사용 중일 수 있어요). 그 앱을 닫고 다시 눌러 주세요.',
     err_mic_lost: '마이크 연결이 끊겼어요. 다시 연결하는 중이에요…',
+    err_audio_start:
+      '오디오를 시작하지 못했어요. 듣기 버튼을 한 번 더 눌러 주세요. 계속 안 되면 이 기기의 소리 출력(스피커나 이어폰)이 꺼져 있거나 없을 수 있어요. 연결하거나 켠 뒤 다시 눌러 주세요.',
     err_file_decode:
       '“{name}” 파일을 읽을 수 없어요. 손상됐거나 지원하지 않는 형식이에요. WAV, MP3, OGG, M4A 파일로 다시 시도해 주세요.',
     err_file_empty: '“{name}” 파일에 소리가 없어요.',
@@ -212,6 +214,8 @@ export const STRINGS = {
     err_no_mic: 'No microphone found. Plug one in (or check that another app is not using it), then press Listen again.',
     err_mic_busy: 'The microphone could not be opened (another app may be using it). Close that app and press Listen again.',
     err_mic_lost: 'The microphone was disconnected. Reconnecting…',
+    err_audio_start:
+      'Audio could not start. Tap Listen once more. If it keeps failing, this device’s sound output (speakers or headphones) may be off or missing: connect or turn it on, then tap again.',
     err_file_decode:
       'Could not read “{name}”: the file is damaged or in an unsupported format. Try a WAV, MP3, OGG or M4A file.',
     err_file_empty: '“{name}” contains no audio.',
