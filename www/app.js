@@ -52,7 +52,32 @@ const app = {
   teach: null, // Teach (www/teach.js)
 };
 
-window.__sori = { state: 'loading', timings: {}, kiosk };
+window.__sori = { state: 'loading', timings: {}, kiosk, recoveries: [] };
+
+/**
+ * The microphone recovery log (kiosk operators, tools/bench/soak.mjs): one entry per loss, from the first
+ * `onRecovering` to the `onStart` that ends it, on the console and in `window.__sori.recoveries`
+ * (the last 100): {at, code, detail, attempts, recoveredAt, ms} (Date.now() times; ms = time to recover).
+ */
+function logLost(err) {
+  const log = window.__sori.recoveries;
+  const open = log.at(-1);
+  if (open && open.recoveredAt == null) {
+    open.attempts += 1;
+    return;
+  }
+  log.push({ at: Date.now(), code: err.code, detail: err.detail ?? '', attempts: 1, recoveredAt: null, ms: null });
+  if (log.length > 100) log.shift();
+  console.info(`[sori] microphone lost (${err.code}${err.detail ? `: ${err.detail}` : ''}); recovering`);
+}
+
+function logStarted() {
+  const open = window.__sori.recoveries.at(-1);
+  if (!open || open.recoveredAt != null) return;
+  open.recoveredAt = Date.now();
+  open.ms = open.recoveredAt - open.at;
+  console.info(`[sori] microphone recovered after ${open.ms} ms (${open.attempts} attempt${open.attempts > 1 ? 's' : ''})`);
+}
 
 function setState(state) {
   window.__sori.state = state;
@@ -322,6 +347,7 @@ function makeMic() {
       }
     },
     onStart: (rate) => {
+      logStarted();
       if (!app.listener || app.listenerRate !== rate) {
         app.listener?.free?.();
         app.listener = app.sori.listener(rate);
@@ -337,6 +363,7 @@ function makeMic() {
     },
     onStop: () => setListening(false),
     onRecovering: (err) => {
+      logLost(err);
       setListening(false);
       if (err.code === 'needs-gesture' && kiosk) $('kiosk-start').hidden = false;
       if (kiosk) app.card.message('recovering');

@@ -260,6 +260,10 @@ test('kiosk mode: no controls, listens by itself, recovers a lost mic or a crash
       );
       const old = await page.evaluate(() => window.__oldLive.stream.getTracks().map((t) => t.readyState));
       assert.ok(old.every((s) => s === 'ended'), `${how}: the old tracks were released (${old})`);
+      // The page logs the loss and the recovery (window.__sori.recoveries; tools/bench/soak.mjs counts them).
+      const entry = await page.evaluate((t0) => window.__sori.recoveries.find((r) => r.at >= t0 - 50), t0);
+      assert.ok(entry, `${how}: the recovery is logged`);
+      assert.ok(entry.code && entry.recoveredAt >= entry.at && entry.ms >= 0, `${how}: logged as ended: ${JSON.stringify(entry)}`);
       console.log(`kiosk recovered from ${how} in ${Date.now() - t0} ms`);
     }
   } finally {
