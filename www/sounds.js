@@ -47,6 +47,9 @@ export async function loadSounds(url) {
   }
 }
 
+/** How long a suspended audio context may take to start before playback counts as blocked (ms). */
+const PLAY_START_TIMEOUT_MS = 5000;
+
 /** Why a sound could not be played: 'blocked' (no user gesture yet), 'decode' (codec), 'audio' (no Web Audio). */
 export class SoundError extends Error {
   constructor(code, message) {
@@ -100,8 +103,10 @@ export class SoundPlayer {
     this.stop();
     this.ctx ??= new Ctx();
     const resumed = this.ctx.state === 'running' ? Promise.resolve() : this.ctx.resume();
-    // A context that stays suspended was blocked by the browser's autoplay policy.
-    await Promise.race([resumed, new Promise((ok) => setTimeout(ok, 1500))]);
+    // A context that stays suspended was blocked by the browser's autoplay policy. An audio output
+    // can take seconds to open on a loaded machine (headless Firefox on a busy 2-core CI runner:
+    // over 3 s), so wait that long before calling it blocked; play() always follows a tap.
+    await Promise.race([resumed, new Promise((ok) => setTimeout(ok, PLAY_START_TIMEOUT_MS))]);
     if (this.ctx.state !== 'running') throw new SoundError('blocked', `audio context ${this.ctx.state}`);
     let decoded = this.buffers.get(sound.slug);
     if (!decoded) {
