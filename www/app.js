@@ -10,7 +10,7 @@
 
 import { applyStatic, defaultLang, lang, setLang, t } from './i18n.js';
 import { AudioInputError, Mic, decodeFile, missingFeatures } from './audio.js';
-import { AnswerCard, Images, Spectrogram, pct, renderGallery, renderTimeline, setLevel, setPeak } from './ui.js';
+import { AnswerCard, Images, Spectrogram, dropZone, pct, renderGallery, renderTimeline, setLevel, setPeak } from './ui.js';
 import { loadPhotos } from './photos.js';
 import { SoundPlayer, drawSpectrum, loadSounds } from './sounds.js';
 import { Teach } from './teach.js';
@@ -580,17 +580,7 @@ function wireFile() {
       input.value = ''; // the same file can be chosen again
     });
   });
-  const zone = $('drop-zone');
-  zone.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    zone.classList.add('drag');
-  });
-  zone.addEventListener('dragleave', () => zone.classList.remove('drag'));
-  zone.addEventListener('drop', (e) => {
-    e.preventDefault();
-    zone.classList.remove('drag');
-    handleFile(e.dataTransfer?.files?.[0]);
-  });
+  dropZone($('drop-zone'), (files) => handleFile(files[0]));
 }
 
 // ---------------------------------------------------------------- language, offline, start

@@ -8,7 +8,7 @@
 //           cache); navigations fall back to the cached index.html when offline.
 // Bump VERSION whenever any cached file changes (file names are stable: Trunk's filehash is off).
 
-const VERSION = 'v11';
+const VERSION = 'v12';
 /** Optional: class photos and reference sounds beside the index (cached when present). */
 const OPTIONAL = ['default.idx.photos', 'default.idx.sounds'];
 const CACHE = `sori-${VERSION}`;

@@ -12,7 +12,7 @@
 
 import { t } from './i18n.js';
 import { AudioInputError, Mic, decodeFile } from './audio.js';
-import { el, setLevel } from './ui.js';
+import { dropZone, el, setLevel } from './ui.js';
 import { StoreError, clearKept, loadKept, saveKept } from './store.js';
 
 /** Seconds one tap records. */
@@ -94,17 +94,7 @@ export class Teach {
         e.target.value = '';
       });
     });
-    const zone = $('teach-drop');
-    zone.addEventListener('dragover', (e) => {
-      e.preventDefault();
-      zone.classList.add('drag');
-    });
-    zone.addEventListener('dragleave', () => zone.classList.remove('drag'));
-    zone.addEventListener('drop', (e) => {
-      e.preventDefault();
-      zone.classList.remove('drag');
-      this.addFiles([...(e.dataTransfer?.files ?? [])]);
-    });
+    dropZone($('teach-drop'), (files) => this.addFiles(files));
     $('teach-learn').addEventListener('click', () => this.learn());
     $('teach-export').addEventListener('click', () => this.exportPack());
     $('teach-import').addEventListener('change', (e) => {

@@ -50,6 +50,20 @@ export class Images {
 }
 
 /** Percent text for a 0..1 score. */
+/** Makes `zone` accept dropped files: highlighted (`.drag`) while dragged over, `onFiles(files)` on drop. */
+export function dropZone(zone, onFiles) {
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('drag');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('drag'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('drag');
+    onFiles([...(e.dataTransfer?.files ?? [])]);
+  });
+}
+
 export function pct(score) {
   const s = Number.isFinite(score) ? Math.max(0, Math.min(1, score)) : 0;
   return `${Math.round(s * 100)}%`;

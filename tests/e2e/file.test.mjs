@@ -154,3 +154,34 @@ test('a corrupt file gives a readable error and the page keeps working', async (
   const ok = await analyse(await writeWav(tmp, 'after.wav', sine(440, 1, 16000), 16000));
   assert.equal(ok.state, 'done', 'a good file still works after a bad one');
 });
+
+test('a file dropped on the drop zone is analysed like a chosen one', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const wav = await writeWav(tmp, 'dropped.wav', fiveSeconds(), 44100);
+  const bytes = [...(await readFile(wav))];
+  const chosen = await analyse(wav);
+  await page.evaluate(() => {
+    document.querySelector('[data-testid=file-status]').dataset.state = '';
+  });
+  await page.evaluate((data) => {
+    const zone = document.querySelector('[data-testid=drop-zone]');
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(data)], 'dropped.wav', { type: 'audio/wav' }));
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    if (!zone.classList.contains('drag')) throw new Error('the zone is not highlighted while dragged over');
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, bytes);
+  await page.waitForFunction(
+    () => ['done', 'error'].includes(document.querySelector('[data-testid=file-status]').dataset.state),
+    null,
+    { timeout: 30000 },
+  );
+  const dropped = await page.evaluate(() => ({
+    state: document.querySelector('[data-testid=file-status]').dataset.state,
+    verdict: document.querySelector('[data-testid=verdict]').dataset.class,
+    highlighted: document.querySelector('[data-testid=drop-zone]').classList.contains('drag'),
+  }));
+  assert.equal(dropped.state, 'done');
+  assert.equal(dropped.verdict, chosen.verdict, 'the same answer as the chosen file');
+  assert.equal(dropped.highlighted, false, 'the highlight goes when the file is dropped');
+});
