@@ -1,9 +1,12 @@
 // The page's entry module: loads the wasm core, the model and the index, then wires the inputs
 // (microphone, file) to the outputs (answer card, meter, spectrogram, timeline, gallery).
 //
-// Flow:  import('../sori.js') + init() + fetch(model, index) → new Sori → classes()/image() → gallery
-//        mic:  Mic (worklet blocks) → listener.push;  rAF → listener.poll() → meter/spectrogram/card
-//        file: decodeFile → sori.scan → card + timeline
+// Flow:  fetch(wasm, model, index) → Engine.spawn + load (a module worker loads the wasm, model and index: engine.js)
+//          → classes + images → gallery
+//        mic:  Mic (worklet blocks) → engine.push → the worker analyses → onPoll updates queued;
+//              rAF → drain the queue → meter/spectrogram/card
+//        file: decodeFile → engine.scan (in the worker, with progress) → card + timeline
+// The wasm never runs on the main thread: it only draws (issue 19: no long tasks while listening or scanning).
 // Kiosk (`?kiosk=1`): no controls, large type, listens continuously, holds an answer HOLD_MS,
 // recovers the mic by itself; `?kiosk=1&teach=1` also shows the teach screen (for an operator).
 // Teaching (www/teach.js): taught sounds are loaded from the device at start, kiosk included. Test hooks: `window.__sori` {state, timings}, `data-*` attributes.
@@ -15,14 +18,14 @@ import { loadPhotos } from './photos.js';
 import { SoundPlayer, drawSpectrum, loadSounds } from './sounds.js';
 import { Teach } from './teach.js';
 import { KioskSoundLoop, kioskLoopTimes } from './kiosk_sounds.js';
+import { Engine } from './engine.js';
 
 /** How long the kiosk keeps showing an answer after the last time it was heard (ms). */
 const HOLD_MS = 4000;
 /** Files longer than this (s) get a timeline of what was heard when. */
 const TIMELINE_MIN_S = 3;
-/** Windows (0.96 s, hop 0.48 s) analysed per step of a file scan: about 0.1–0.5 s of work. */
-const SCAN_STEP_WINDOWS = 8;
-/** Where the model and the index are served, relative to the page. */
+/** Where the wasm core, the model and the index are served, relative to the page. */
+const WASM_URL = 'sori_bg.wasm';
 const MODEL_URL = 'model/mn04.sorim';
 const INDEX_URL = 'default.idx';
 
@@ -33,15 +36,16 @@ const kiosk = params.get('kiosk') === '1';
 const teachOpen = !kiosk || params.get('teach') === '1';
 
 const app = {
-  sori: null,
+  engine: null, // the analysis worker (Engine, www/engine.js): every call into the wasm
   classes: new Map(),
   classList: [],
   images: null,
   card: null,
   spectro: null,
   mic: null,
-  listener: null,
+  listening: false, // the worker has a live listener
   listenerRate: 0,
+  polls: [], // live updates from the worker, drawn at the next frame
   raf: 0,
   holdUntil: 0,
   pollErrors: 0,
@@ -130,6 +134,24 @@ async function fetchBytes(url) {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+/**
+ * The wasm core compiled as it downloads (the engine compiles off the main thread and, on later visits, reuses
+ * its cached code), handed to the analysis worker as a WebAssembly.Module. Where streaming compilation is
+ * missing or refuses the response, the bytes are compiled instead.
+ */
+async function compileWasm(url) {
+  if (typeof WebAssembly.compileStreaming === 'function') {
+    try {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+      return await WebAssembly.compileStreaming(res);
+    } catch (err) {
+      console.warn('[sori] streaming compilation failed; compiling the bytes', err);
+    }
+  }
+  return WebAssembly.compile(await fetchBytes(url));
+}
+
 async function load() {
   const t0 = performance.now();
   const missing = missingFeatures();
@@ -138,31 +160,39 @@ async function load() {
     showError('unsupported', { what: missing.join(', ') });
     return;
   }
-  let model, index, Sori;
+  let wasm, model, index, engine;
   try {
-    // Imported here, not statically, so a missing or broken sori.js becomes a message, not a blank page.
-    const glue = import('../sori.js').then(async (m) => {
-      await m.default();
-      Sori = m.Sori;
-      app.player.fallback = m.decodeOggVorbis; // reference sounds where decodeAudioData cannot read Ogg Vorbis
-    });
-    [, model, index] = await Promise.all([glue, fetchBytes(MODEL_URL), fetchBytes(INDEX_URL)]);
+    // The worker loads its code (sori.js) while the wasm, the model and the index download (index.html
+    // preloads them); a missing or broken sori.js becomes a message, not a blank page.
+    engine = Engine.spawn();
+    [wasm, model, index] = await Promise.all([compileWasm(WASM_URL), fetchBytes(MODEL_URL), fetchBytes(INDEX_URL)]);
   } catch (err) {
+    engine?.worker.terminate();
     setState('error');
     showError('load', { what: err.message });
     return;
   }
   const t1 = performance.now();
   try {
-    app.sori = new Sori(model, index);
-    app.classList = app.sori.classes();
+    await engine.load(wasm, model, index);
+    app.engine = engine;
+    app.classList = engine.classes;
   } catch (err) {
     setState('error');
     showError('load', { what: err?.message ?? String(err) });
     return;
   }
+  app.engine.onPoll = (p) => app.polls.push(p);
+  app.engine.onPollError = pollFailed;
+  app.engine.onCrash = (err) => {
+    console.error('[sori] the analysis worker stopped', err);
+    if (kiosk) location.reload(); // an unattended kiosk starts afresh
+    else showError('analysis', errorVars(err));
+  };
+  window.__sori.engine = engine; // for the end-to-end tests and benchmarks: the analysis worker's calls
+  app.player.fallback = (bytes, rate) => app.engine.decodeOggVorbis(bytes, rate); // where decodeAudioData cannot read Ogg Vorbis
   for (const c of app.classList) app.classes.set(c.slug, c);
-  app.images = new Images(app.sori);
+  app.images = new Images(app.engine.images);
   app.card = new AnswerCard($('verdict'), app.classes, app.images);
   app.card.message('idle');
   window.__sori.card = app.card; // for the end-to-end tests: render a given answer
@@ -210,7 +240,7 @@ function drawGallery() {
 function startTeach() {
   if (kiosk && teachOpen) document.documentElement.classList.add('kiosk-teach');
   app.teach = new Teach({
-    sori: app.sori,
+    engine: app.engine,
     classes: app.classes,
     classList: app.classList,
     onChange: taughtChanged,
@@ -228,16 +258,33 @@ function startTeach() {
 }
 
 /** The taught classes changed: listening answers with them from the next block on. */
-function taughtChanged() {
-  if (app.listener) {
-    app.listener.free?.();
-    app.listener = null;
-    if (app.mic?.running) {
-      app.listener = app.sori.listener(app.listenerRate);
-      app.spectro.clear();
-    }
+async function taughtChanged() {
+  if (app.listening && app.mic?.running) {
+    await startListener(app.listenerRate);
+    app.spectro.clear();
   }
   if (app.card?.state.kind === 'result') app.card.refresh();
+}
+
+/** A new live listener in the worker (the old one's updates are dropped). */
+async function startListener(rate) {
+  app.polls = [];
+  app.listening = true;
+  app.listenerRate = rate;
+  try {
+    await app.engine.listen(rate);
+  } catch (err) {
+    app.listening = false;
+    console.warn('listener not started', err);
+    showError('analysis', errorVars(err));
+  }
+}
+
+/** The worker's listener failed to analyse (it reset itself); a kiosk reloads after repeated failures. */
+function pollFailed(message) {
+  console.warn('listener.poll failed', message);
+  app.pollErrors += 1;
+  if (kiosk && app.pollErrors > 5) location.reload(); // last resort for an unattended kiosk
 }
 
 // ---------------------------------------------------------------- reference sounds
@@ -340,19 +387,15 @@ function makeMic() {
   const mic = new Mic({
     maxRetries: kiosk ? Infinity : 3,
     onBlock: (block) => {
-      try {
-        app.listener?.push(block);
-      } catch (err) {
-        console.warn('listener.push failed', err);
-      }
+      if (app.listening) app.engine.push(block);
     },
     onStart: (rate) => {
       logStarted();
-      if (!app.listener || app.listenerRate !== rate) {
-        app.listener?.free?.();
-        app.listener = app.sori.listener(rate);
-        app.listenerRate = rate;
-      } else app.listener.reset();
+      if (!app.listening || app.listenerRate !== rate) startListener(rate);
+      else {
+        app.polls = [];
+        app.engine.resetListener().catch((err) => console.warn('listener not reset', err));
+      }
       app.spectro.clear();
       clearError();
       window.__sori.timings.micStart = performance.now();
@@ -393,7 +436,7 @@ function setListening(on) {
 }
 
 async function toggleListen() {
-  if (!app.sori) return;
+  if (!app.engine) return;
   if (app.mic?.wanted) {
     app.mic.stop();
     return;
@@ -421,43 +464,52 @@ function loop() {
 }
 
 function tick() {
-  if (!app.listener || !app.mic?.running) return;
-  let p;
-  try {
-    p = app.listener.poll();
+  if (!app.mic?.running) return;
+  const polls = app.polls;
+  app.polls = [];
+  let answered = false;
+  if (polls.length) {
     app.pollErrors = 0;
-  } catch (err) {
-    console.warn('listener.poll failed', err);
-    app.pollErrors += 1;
-    app.listener.reset?.();
-    if (kiosk && app.pollErrors > 5) location.reload(); // last resort for an unattended kiosk
-    return;
-  }
-  setLevel($('level-bar'), p.level);
-  setPeak($('peak-hz'), p.peakHz);
-  if (p.melFrames?.length) app.spectro.push(p.melFrames);
-  const now = Date.now();
-  if (p.result) {
-    const r = p.result;
-    const tm = window.__sori.timings;
-    if (tm.firstResult == null && r.verdict !== 'silence') tm.firstResult = performance.now() - tm.micStart;
-    const isClass = r.verdict !== 'silence' && r.verdict !== 'unknown';
-    if (app.challenge) renderChallenge(r);
-    app.soundLoop?.heard(isClass);
-    if (!kiosk) app.card.show(r, { heardSeconds: p.heardSeconds });
-    else if (isClass) {
-      app.card.show(r);
-      app.holdUntil = now + HOLD_MS;
-    } else if (now > app.holdUntil) {
-      if (r.verdict === 'unknown') app.card.show(r);
-      else app.card.message('listening');
+    const last = polls.at(-1);
+    setLevel($('level-bar'), last.level);
+    setPeak($('peak-hz'), last.peakHz);
+    for (const p of polls) {
+      if (p.melFrames?.length) app.spectro.push(p.melFrames);
+      if (p.result) {
+        answer(p.result, p.heardSeconds);
+        answered = true;
+      }
     }
-  } else if (kiosk && app.holdUntil && now > app.holdUntil && app.card.root.dataset.state === 'class') {
+  }
+  if (!answered) kioskHoldExpired();
+}
+
+/** One live answer from the worker: timings, challenge, kiosk loop, card. */
+function answer(r, heardSeconds) {
+  const now = Date.now();
+  const tm = window.__sori.timings;
+  if (tm.firstResult == null && r.verdict !== 'silence') tm.firstResult = performance.now() - tm.micStart;
+  const isClass = r.verdict !== 'silence' && r.verdict !== 'unknown';
+  if (app.challenge) renderChallenge(r);
+  app.soundLoop?.heard(isClass);
+  if (!kiosk) app.card.show(r, { heardSeconds });
+  else if (isClass) {
+    app.card.show(r);
+    app.holdUntil = now + HOLD_MS;
+  } else if (now > app.holdUntil) {
+    if (r.verdict === 'unknown') app.card.show(r);
+    else app.card.message('listening');
+  }
+}
+
+/** Kiosk: the answer held for HOLD_MS gives way to "listening" when nothing new came. */
+function kioskHoldExpired() {
+  if (kiosk && app.holdUntil && Date.now() > app.holdUntil && app.card.root.dataset.state === 'class') {
     app.card.message('listening');
   }
 }
 
-// Hidden tabs get no animation frames; keep analysing (and draining the listener) at 4 Hz.
+// Hidden tabs get no animation frames; keep draining the worker's updates (answers, kiosk loop) at 4 Hz.
 setInterval(() => {
   if (document.hidden) tick();
 }, 250);
@@ -503,7 +555,10 @@ function startSoundLoop() {
     arm: startChallenge,
     challenge: () => app.challenge,
     disarm: stopChallenge,
-    resetListener: () => app.listener?.reset(),
+    resetListener: () => {
+      app.polls = [];
+      return app.engine.resetListener();
+    },
     hold: (ms) => (app.holdUntil = Math.max(app.holdUntil, Date.now() + ms)),
   }).start();
 }
@@ -511,7 +566,7 @@ function startSoundLoop() {
 // ---------------------------------------------------------------- files
 
 async function handleFile(file) {
-  if (!app.sori || !file) return;
+  if (!app.engine || !file) return;
   clearError();
   if (app.mic?.wanted && !kiosk) app.mic.stop();
   const status = $('file-status');
@@ -550,26 +605,11 @@ async function handleFile(file) {
   window.__sori.timings.lastFile = { decodeMs: t1 - t0, scanMs: t2 - t1, totalMs: t2 - t0, duration: decoded.duration };
 }
 
-/**
- * Scans in steps (`fileScan().step(n)`) so a long file does not freeze the page, showing progress;
- * short files finish in one step. Falls back to `scan()` where the stepwise API is missing.
- */
+/** Scans in the worker, showing its progress; `samples` are moved to the worker. */
 async function scanSteps(samples, rate, status, name) {
-  if (typeof app.sori.fileScan !== 'function') return app.sori.scan(samples, rate);
-  const scan = app.sori.fileScan(samples, rate);
-  try {
-    for (;;) {
-      const t0 = performance.now();
-      const { done, progress } = scan.step(SCAN_STEP_WINDOWS);
-      if (done) break;
-      status.textContent = `${t('fileWorking', { name })} ${Math.round(progress * 100)}%`;
-      // Yield to the page only when a step took long enough to be felt.
-      if (performance.now() - t0 > 30) await new Promise((ok) => setTimeout(ok, 0));
-    }
-    return scan.result();
-  } finally {
-    scan.free?.();
-  }
+  return app.engine.scan(samples, rate, (progress) => {
+    status.textContent = `${t('fileWorking', { name })} ${Math.round(progress * 100)}%`;
+  });
 }
 
 function wireFile() {
@@ -593,7 +633,7 @@ function switchLang() {
   const hz = Number($('peak-hz').dataset.hz);
   setPeak($('peak-hz'), hz > 0 ? hz : null);
   if (app.card) app.card.refresh();
-  if (app.sori) drawGallery();
+  if (app.engine) drawGallery();
   if (app.sounds) renderSoundCredits();
   if (app.challenge) renderChallenge(null);
   app.teach?.refresh();

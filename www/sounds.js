@@ -69,7 +69,7 @@ export class SoundPlayer {
     this.buffers = new Map();
     this.current = null;
     this.raf = 0;
-    /** `(bytes: Uint8Array, rate) -> Float32Array` mono at `rate`, or null: set once the wasm is loaded. */
+    /** `(bytes: Uint8Array, rate) -> Promise<Float32Array>` mono at `rate`, or null: set once the wasm is loaded. */
     this.fallback = null;
   }
 
@@ -86,7 +86,7 @@ export class SoundPlayer {
     if (!this.fallback) throw new SoundError('decode', browserErr);
     try {
       const rate = this.ctx.sampleRate;
-      const samples = this.fallback(sound.data, rate);
+      const samples = await this.fallback(sound.data, rate);
       if (!samples?.length) throw new Error('no samples');
       const buffer = this.ctx.createBuffer(1, samples.length, rate);
       buffer.getChannelData(0).set(samples);

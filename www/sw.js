@@ -8,7 +8,7 @@
 //           cache); navigations fall back to the cached index.html when offline.
 // Bump VERSION whenever any cached file changes (file names are stable: Trunk's filehash is off).
 
-const VERSION = 'v12';
+const VERSION = 'v13';
 /** Optional: class photos and reference sounds beside the index (cached when present). */
 const OPTIONAL = ['default.idx.photos', 'default.idx.sounds'];
 const CACHE = `sori-${VERSION}`;
@@ -24,6 +24,8 @@ const PRECACHE = [
   'manifest.webmanifest',
   'www/app.js',
   'www/audio.js',
+  'www/engine.js',
+  'www/engine_worker.js',
   'www/i18n.js',
   'www/companion.js',
   'www/photos.js',

@@ -4,8 +4,8 @@
 // Flow:  pick a class (one of the index's, or a new name ko/en)
 //        → examples: record (one tap = one example, RECORD_S seconds, level meter + countdown)
 //                    or files (several; long ones cut by the core's cut_examples)
-//        → sori.checkExample each (silent / clipped / too short / already another class → message,
-//          retake) → sori.learn (wasm) → the live matcher answers it → saved to IndexedDB (store.js)
+//        → engine.checkExample each (silent / clipped / too short / already another class → message,
+//          retake) → engine.learn (wasm, in the analysis worker) → the live matcher answers it → saved to IndexedDB (store.js)
 //        taught list: play back, rename, remove examples or classes, reset; export / import a pack.
 // Input: the loaded `Sori`, the class map and callbacks from app.js. Output: DOM under
 // [data-testid=teach] and `window.__sori.teach` (state, timings) for the end-to-end tests.
@@ -59,13 +59,13 @@ const PROBLEM_KEYS = {
 
 export class Teach {
   /**
-   * @param {{sori: any, classes: Map<string, any>, classList: any[], onChange: () => void,
+   * @param {{engine: import("./engine.js").Engine, classes: Map<string, any>, classList: any[], onChange: () => void,
    *          beforeRecord: () => void}} o
    *   onChange: the taught classes changed (make a new listener, redraw);
    *   beforeRecord: stop listening before the microphone records an example.
    */
-  constructor({ sori, classes, classList, onChange, beforeRecord }) {
-    this.sori = sori;
+  constructor({ engine, classes, classList, onChange, beforeRecord }) {
+    this.engine = engine;
     this.classes = classes;
     this.classList = classList;
     this.onChange = onChange;
@@ -80,7 +80,8 @@ export class Teach {
     this.micIdle = 0;
     window.__sori.teach = { timings: {}, taught: [], stored: null, message: null };
     // For the end-to-end tests: the audio of a taught example.
-    window.__sori.teach.exampleAudio = (id, i) => this.sori.exampleAudio(id, i);
+    window.__sori.teach.exampleAudio = (id, i) => this.engine.exampleAudio(id, i); // a promise
+    this.newSlug = ''; // the verdict name of the new sound being named (slugFor, kept up to date on input)
   }
 
   /** Wires the controls and loads the kept pack (if any). Resolves when the kept pack is live. */
@@ -104,8 +105,8 @@ export class Teach {
       });
     });
     $('teach-reset').addEventListener('click', () => this.reset());
-    $('teach-name-ko').addEventListener('input', () => this.renderPending());
-    $('teach-name-en').addEventListener('input', () => this.renderPending());
+    $('teach-name-ko').addEventListener('input', () => this.nameChanged());
+    $('teach-name-en').addEventListener('input', () => this.nameChanged());
     this.onPick();
     await this.loadKeptPack();
   }
@@ -138,7 +139,22 @@ export class Teach {
     if (slug) return { slug, nameKo: '', nameEn: '', shipped: true };
     const nameKo = $('teach-name-ko').value.trim();
     const nameEn = $('teach-name-en').value.trim();
-    return { slug: this.sori.slugFor(nameKo, nameEn), nameKo, nameEn, shipped: false };
+    return { slug: this.newSlug, nameKo, nameEn, shipped: false };
+  }
+
+  /** The new sound's names changed: its slug (from the core's `slugFor`), then the controls. */
+  nameChanged() {
+    const nameKo = $('teach-name-ko').value.trim();
+    const nameEn = $('teach-name-en').value.trim();
+    const naming = this.engine
+      .slugFor(nameKo, nameEn)
+      .then((slug) => {
+        if (this.naming === naming) this.newSlug = slug;
+      })
+      .catch((err) => this.sayCode(err))
+      .finally(() => this.renderPending());
+    this.naming = naming; // awaited before the slug is used (a tap right after typing)
+    return naming;
   }
 
   onPick() {
@@ -152,7 +168,7 @@ export class Teach {
   // ------------------------------------------------------------ examples
 
   clearPending() {
-    this.sori.clearPending();
+    this.engine.clearPending().catch((err) => console.warn('pending examples not cleared', err));
     this.pending = [];
     this.renderPending();
   }
@@ -167,7 +183,7 @@ export class Teach {
       this.finishRecording();
       return;
     }
-    if (!this.checkTarget()) return;
+    if (!(await this.checkTarget())) return;
     this.beforeRecord();
     const btn = $('teach-record');
     const rec = { blocks: [], timer: 0, stopAt: 0 };
@@ -255,12 +271,12 @@ export class Teach {
       this.say('problem', 'silent', `${t('teachSilent')} ${t('teachRetake')}`);
       return;
     }
-    this.checkPieces([samples], rate, t('teachRecorded'));
+    return this.checkPieces([samples], rate, t('teachRecorded'));
   }
 
   /** Checks files as examples (each cut into pieces of at most 5 s by the core). */
   async addFiles(files) {
-    if (!files.length || !this.checkTarget()) return;
+    if (!files.length || !(await this.checkTarget())) return;
     for (const file of files) {
       let decoded;
       try {
@@ -272,17 +288,17 @@ export class Teach {
       }
       let pieces;
       try {
-        pieces = this.sori.cutExamples(decoded.samples, decoded.sampleRate);
+        pieces = await this.engine.cutExamples(decoded.samples, decoded.sampleRate);
       } catch (err) {
         this.sayCode(err);
         continue;
       }
-      this.checkPieces(pieces, 16000, file.name);
+      await this.checkPieces(pieces, 16000, file.name);
     }
   }
 
   /** Checks pieces of audio; keeps the good ones and says what was wrong with the others. */
-  checkPieces(pieces, rate, name) {
+  async checkPieces(pieces, rate, name) {
     const { slug } = this.target();
     let kept = 0;
     let last = null;
@@ -290,7 +306,7 @@ export class Teach {
       const label = pieces.length > 1 ? `${name} (${i + 1}/${pieces.length})` : name;
       let r;
       try {
-        r = this.sori.checkExample(piece, rate, slug);
+        r = await this.engine.checkExample(piece, rate, slug);
       } catch (err) {
         this.sayCode(err);
         continue;
@@ -318,7 +334,8 @@ export class Teach {
   }
 
   /** True when a target is chosen (a shipped class, or a new sound with a usable name). */
-  checkTarget() {
+  async checkTarget() {
+    await this.naming;
     const { slug, shipped } = this.target();
     if (shipped || slug) return true;
     this.say('error', 'bad_name', t('teachNeedName'));
@@ -334,7 +351,7 @@ export class Teach {
       li.append(el('span', '', t('teachExample', { n: i + 1, s: p.seconds.toFixed(1) })));
       const play = button('▶', t('teachPlay'), () => this.play(p.samples ?? p.raw?.piece, p.samples ? 16000 : p.raw?.rate));
       const drop = button('✕', t('teachDiscard'), () => {
-        this.sori.discardExample(p.id);
+        this.engine.discardExample(p.id).catch((err) => console.warn('example not discarded', err));
         this.pending = this.pending.filter((x) => x !== p);
         this.renderPending();
       });
@@ -354,21 +371,22 @@ export class Teach {
 
   /** Learns the chosen class from the kept examples; the answer uses it at once; then saves. */
   async learn() {
+    await this.naming;
     const tg = this.target();
     const t0 = performance.now();
     let r;
     try {
-      r = this.sori.learn(tg.slug, tg.nameKo, tg.nameEn, tg.shipped && $('teach-replace').checked);
+      r = await this.engine.learn(tg.slug, tg.nameKo, tg.nameEn, tg.shipped && $('teach-replace').checked);
     } catch (err) {
       this.sayCode(err);
       return;
     }
     const t1 = performance.now();
     this.pending = [];
-    this.afterChange();
+    await this.afterChange();
     const t2 = performance.now();
     const timings = window.__sori.teach.timings;
-    timings.learnMs = t1 - t0; // the wasm learning step (fit + calibrate + new matcher)
+    timings.learnMs = t1 - t0; // the wasm learning step in the worker (fit + calibrate + new matcher), round trip
     timings.readyMs = t2 - t0; // … plus the new listener and the redrawn lists: answers use it
     timings.lastToReadyMs = t2 - (timings.lastCheck ?? t0);
     this.renderPending();
@@ -389,8 +407,14 @@ export class Teach {
   }
 
   /** After any change of the taught classes: class names for the card, the lists, the listener. */
-  afterChange() {
-    const taught = this.sori.taught();
+  async afterChange() {
+    let taught;
+    try {
+      taught = await this.engine.taught();
+    } catch (err) {
+      this.sayCode(err);
+      return;
+    }
     window.__sori.teach.taught = taught;
     for (const slug of this.taughtSlugs) {
       const c = this.classes.get(slug);
@@ -413,7 +437,7 @@ export class Teach {
         });
     }
     this.renderTaught(taught);
-    this.onChange();
+    await this.onChange();
   }
 
   renderTaught(taught) {
@@ -448,7 +472,7 @@ export class Teach {
       for (const [i, e] of c.examples.entries()) {
         const item = el('li');
         item.append(el('span', '', t('teachExample', { n: i + 1, s: e.seconds.toFixed(1) })));
-        if (e.hasAudio) item.append(button('▶', t('teachPlay'), () => this.play(this.sori.exampleAudio(c.id, i), 16000)));
+        if (e.hasAudio) item.append(button('▶', t('teachPlay'), () => this.playExample(c, i)));
         item.append(button('✕', t('teachRemoveExample'), () => this.removeExample(c, i)));
         ex.append(item);
       }
@@ -459,35 +483,35 @@ export class Teach {
 
   async rename(c, ko, en) {
     try {
-      this.sori.renameClass(c.id, ko, en);
+      await this.engine.renameClass(c.id, ko, en);
     } catch (err) {
       this.sayCode(err);
       return;
     }
-    this.afterChange();
+    await this.afterChange();
     await this.save();
   }
 
   async removeExample(c, i) {
     try {
-      this.sori.removeExample(c.id, i);
+      await this.engine.removeExample(c.id, i);
     } catch (err) {
       this.sayCode(err);
       return;
     }
-    this.afterChange();
+    await this.afterChange();
     await this.save();
   }
 
   async removeClass(c) {
     if (!globalThis.confirm(t('teachConfirmRemove', { name: this.nameOf(c) }))) return;
     try {
-      this.sori.removeClass(c.id);
+      await this.engine.removeClass(c.id);
     } catch (err) {
       this.sayCode(err);
       return;
     }
-    this.afterChange();
+    await this.afterChange();
     await this.save();
   }
 
@@ -499,9 +523,14 @@ export class Teach {
       this.sayCode(err);
       return; // the kept pack is still there: keep answering with it too
     }
-    this.sori.resetTaught();
+    try {
+      await this.engine.resetTaught();
+    } catch (err) {
+      this.sayCode(err);
+      return;
+    }
     this.pending = [];
-    this.afterChange();
+    await this.afterChange();
     this.renderPending();
     window.__sori.teach.stored = 0;
     this.say('ok', 'reset', t('teachResetDone'));
@@ -516,24 +545,24 @@ export class Teach {
     } catch (err) {
       window.__sori.teach.stored = -1;
       this.sayCode(err);
-      this.afterChange();
+      await this.afterChange();
       return;
     }
     if (bytes?.length) {
       try {
-        this.sori.loadPack(bytes);
+        await this.engine.loadPack(bytes);
       } catch (err) {
         // Kept but unusable here (e.g. made by a newer Sori): say so, keep the record as it is.
         this.sayCode(err);
       }
     }
     window.__sori.teach.stored = bytes?.length ?? 0;
-    this.afterChange();
+    await this.afterChange();
   }
 
   async save() {
     try {
-      const bytes = this.sori.packBytes(true);
+      const bytes = await this.engine.packBytes(true);
       await saveKept(bytes);
       window.__sori.teach.stored = bytes.length;
       $('teach').dataset.saved = String(bytes.length);
@@ -542,13 +571,19 @@ export class Teach {
     }
   }
 
-  exportPack() {
-    if (!this.sori.taughtCount()) {
-      this.say('error', 'nothing', t('teachNothingToExport'));
+  async exportPack() {
+    const withAudio = $('teach-export-audio').checked;
+    let bytes;
+    try {
+      if (!(await this.engine.taughtCount())) {
+        this.say('error', 'nothing', t('teachNothingToExport'));
+        return;
+      }
+      bytes = await this.engine.packBytes(withAudio);
+    } catch (err) {
+      this.sayCode(err);
       return;
     }
-    const withAudio = $('teach-export-audio').checked;
-    const bytes = this.sori.packBytes(withAudio);
     const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
     const a = el('a');
     a.href = url;
@@ -570,17 +605,26 @@ export class Teach {
       return;
     }
     try {
-      this.sori.loadPack(bytes); // refused: throws, and the taught classes stay as they were
+      await this.engine.loadPack(bytes); // refused: throws, and the taught classes stay as they were
     } catch (err) {
       this.sayCode(err);
       return;
     }
-    this.afterChange();
-    this.say('ok', 'imported', t('teachImported', { n: this.sori.taughtCount(), name: file.name }));
+    await this.afterChange();
+    this.say('ok', 'imported', t('teachImported', { n: window.__sori.teach.taught.length, name: file.name }));
     await this.save();
   }
 
   // ------------------------------------------------------------ output
+
+  /** Plays the kept audio of example `i` of the taught class `c`. */
+  async playExample(c, i) {
+    try {
+      this.play(await this.engine.exampleAudio(c.id, i), 16000);
+    } catch (err) {
+      console.warn('example not played', err);
+    }
+  }
 
   play(samples, rate) {
     if (!samples?.length) return;

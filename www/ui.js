@@ -14,10 +14,10 @@ export function el(tag, cls = '', text = '') {
   return e;
 }
 
-/** Blob URLs for class images, created on first use from `sori.image(slug)`. */
+/** Blob URLs for class images, created on first use from the index's images (`engine.images`: slug → {bytes, mime}). */
 export class Images {
-  constructor(sori) {
-    this.sori = sori;
+  constructor(images) {
+    this.images = images;
     this.urls = new Map();
   }
 
@@ -39,8 +39,8 @@ export class Images {
     if (this.urls.has(slug)) return this.urls.get(slug);
     let url = '';
     try {
-      const img = this.sori.image(slug);
-      if (img && img.bytes && img.bytes.length) url = URL.createObjectURL(new Blob([img.bytes], { type: img.mime }));
+      const img = this.images.get(slug);
+      if (img?.bytes?.length) url = URL.createObjectURL(new Blob([img.bytes], { type: img.mime }));
     } catch {
       url = '';
     }

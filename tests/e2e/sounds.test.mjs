@@ -171,14 +171,14 @@ test('where decodeAudioData cannot read Ogg Vorbis (WebKit before 18.4), the was
     const lang = await page.evaluate(() => document.documentElement.lang);
     assert.match(status, lang === 'ko' ? /재생 중/ : /Playing/, `the card says it plays: ${status}`);
 
-    // Every shipped sound: the wasm decoder's samples against Chromium's own decoder (both at 16 kHz).
+    // Every shipped sound: the wasm decoder's samples (in the page's analysis worker) against Chromium's own
+    // decoder (both at 16 kHz).
     const cmp = await page.evaluate(async () => {
       const { parseSounds } = await import(new URL('www/sounds.js', location.href).href);
-      const sori = await import(new URL('sori.js', location.href).href);
       const res = await fetch(new URL('default.idx.sounds', location.href));
       const out = [];
       for (const s of parseSounds(await res.arrayBuffer())) {
-        const wasm = sori.decodeOggVorbis(s.data, 16000);
+        const wasm = await window.__sori.engine.decodeOggVorbis(s.data, 16000);
         const off = new OfflineAudioContext(1, 16000, 16000);
         const ref = (await window.__realDecode.call(off, s.data.slice().buffer)).getChannelData(0);
         const n = Math.min(wasm.length, ref.length);
@@ -204,11 +204,10 @@ test('where decodeAudioData cannot read Ogg Vorbis (WebKit before 18.4), the was
       assert.ok(c.corr > 0.9999, `${c.slug}: correlation ${c.corr}`);
       assert.ok(c.maxDiff < 1e-4, `${c.slug}: largest difference ${c.maxDiff}`);
     }
-    // Bad bytes: a clear error from the wasm, and the page goes on.
+    // Bad bytes: a clear error from the wasm (across the worker boundary), and the page goes on.
     const bad = await page.evaluate(async () => {
-      const sori = await import(new URL('sori.js', location.href).href);
       try {
-        sori.decodeOggVorbis(new Uint8Array([1, 2, 3, 4, 5]), 48000);
+        await window.__sori.engine.decodeOggVorbis(new Uint8Array([1, 2, 3, 4, 5]), 48000);
         return 'no error';
       } catch (err) {
         return String(err?.message ?? err);

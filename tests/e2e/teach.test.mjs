@@ -130,14 +130,16 @@ test('a sound taught from 3 recorded examples answers a held-out clip, survives 
     assert.ok(timings.readyMs <= 300, `learning to ready within 300 ms (${timings.readyMs.toFixed(1)} ms)`);
     await page.waitForFunction(() => window.__sori.teach.stored > 0, null, { timeout: 10000 });
     // Three different stretches of the examples' recordings, not one recording thrice.
-    const levels = await page.evaluate(() => {
+    const levels = await page.evaluate(async () => {
       const c = window.__sori.teach.taught[0];
-      return c.examples.map((_, i) => {
-        const a = window.__sori.teach.exampleAudio(c.id, i);
+      const out = [];
+      for (const i of c.examples.keys()) {
+        const a = await window.__sori.teach.exampleAudio(c.id, i);
         let s = 0;
         for (const v of a) s += v * v;
-        return Math.sqrt(s / a.length);
-      });
+        out.push(Math.sqrt(s / a.length));
+      }
+      return out;
     });
     console.log(`METRIC teach example levels (rms): ${levels.map((v) => v.toFixed(4)).join(', ')}`);
     assert.equal(new Set(levels.map((v) => v.toFixed(5))).size, 3, 'three different examples');

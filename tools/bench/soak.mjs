@@ -11,14 +11,15 @@
 // --clips N (held-out clips in the loop, default 8)  --silence S (seconds of silence after each, default 6)
 // --out FILE (JSON of the samples; default tools/bench/results/soak-<UTC time>.json).
 //
-// Each sample: JS heap used after a forced GC (CDP HeapProfiler.collectGarbage + Runtime.getHeapUsage), the
-// wasm memory (byteLength of the wasm module's memory, reached through the page's own sori.js module), DOM
+// Each sample: JS heap used after a forced GC (CDP HeapProfiler.collectGarbage + Runtime.getHeapUsage) of the
+// page and of its analysis worker (www/engine_worker.js, reached through the page's DevTools session), the
+// wasm memory (byteLength of the analysis worker's wasm memory, asked through window.__sori.engine.memoryBytes()), DOM
 // nodes and JS listeners (CDP Performance.getMetrics), answers since the previous sample, and the longest gap
 // between worklet blocks so far. The page logs each microphone recovery (window.__sori.recoveries, console).
 //
 // Summary and exit code (non-zero on any of these):
 //   memory growth  median of the samples in the first window after warm-up vs the median of the last window,
-//                  for the JS heap and the wasm memory, each ≤ 5%. Warm-up = min(2 min, 1/8 of the run); window =
+//                  for the page's JS heap, the worker's JS heap and the wasm memory, each ≤ 5%. Warm-up = min(2 min, 1/8 of the run); window =
 //                  min(10 min, 1/4 of the run), so a one-hour run compares minutes 2–12 with minutes 50–60.
 //   stall          the longest gap between audio blocks reaching the page ≤ the page's first backoff step
 //                  (BACKOFF_MS[0], read from www/audio.js) + 2000 ms, the time the page allows a reopen to get
@@ -66,6 +67,40 @@ async function buildLoop(tmp) {
   execFileSync('sox', [...parts, wav], { stdio: 'ignore' });
   const seconds = Number(execFileSync('soxi', ['-D', wav], { encoding: 'utf8' }).trim());
   return { wav, seconds, clips: clips.map((c) => ({ class: c.class, path: c.path })) };
+}
+
+/**
+ * The analysis worker's DevTools session, through the page's (`Target.setAutoAttach`, messages relayed with
+ * `Target.sendMessageToTarget`): `send(method, params)` → result. Follows a new worker after a reload.
+ */
+function workerChannel(cdp) {
+  let sessionId = null;
+  let nextId = 1;
+  const waiting = new Map();
+  cdp.on('Target.attachedToTarget', (e) => {
+    if (e.targetInfo.type === 'worker' && e.targetInfo.url.includes('engine_worker')) sessionId = e.sessionId;
+  });
+  cdp.on('Target.detachedFromTarget', (e) => {
+    if (e.sessionId === sessionId) sessionId = null;
+  });
+  cdp.on('Target.receivedMessageFromTarget', (e) => {
+    const m = JSON.parse(e.message);
+    const w = m.id != null && waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (m.error) w.fail(new Error(m.error.message));
+    else w.ok(m.result);
+  });
+  return {
+    send(method, params = {}) {
+      if (!sessionId) return Promise.reject(new Error('no analysis worker attached'));
+      const id = nextId++;
+      return new Promise((ok, fail) => {
+        waiting.set(id, { ok, fail });
+        cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(fail);
+      });
+    },
+  };
 }
 
 /** Installed in the page once it is ready: counts answers and watches the gaps between worklet blocks. */
@@ -131,6 +166,8 @@ async function main() {
     });
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Performance.enable');
+    const worker = workerChannel(cdp);
+    await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
     await page.goto(`${site.url}?kiosk=1`);
     await page.waitForFunction(() => ['ready', 'error'].includes(window.__sori?.state), null, { timeout: 60000 });
     if ((await page.evaluate(() => window.__sori.state)) !== 'ready') throw new Error('the page did not load');
@@ -152,14 +189,20 @@ async function main() {
     const sample = async () => {
       await cdp.send('HeapProfiler.collectGarbage');
       const heap = await cdp.send('Runtime.getHeapUsage');
+      const workerHeap = await worker
+        .send('HeapProfiler.collectGarbage')
+        .then(() => worker.send('Runtime.getHeapUsage'))
+        .catch((err) => {
+          log(`worker heap not read: ${err.message}`);
+          return null;
+        });
       const { metrics } = await cdp.send('Performance.getMetrics');
       const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
       const p = await page.evaluate(async () => {
-        const wasm = await (await import(new URL('sori.js', location.href).href)).default();
         const s = window.__soak;
         const mic = window.__sori.mic;
         return {
-          wasmBytes: wasm.memory.buffer.byteLength,
+          wasmBytes: await window.__sori.engine.memoryBytes(), // the analysis worker's wasm memory
           answers: s.answers,
           unknown: s.unknown,
           maxGapMs: s.maxGap,
@@ -176,6 +219,7 @@ async function main() {
         min: +((now - t0) / 60000).toFixed(3),
         jsHeapUsed: heap.usedSize,
         jsHeapTotal: heap.totalSize,
+        workerHeapUsed: workerHeap?.usedSize ?? null,
         wasmBytes: p.wasmBytes,
         domNodes: m.Nodes,
         jsListeners: m.JSEventListeners,
@@ -190,7 +234,7 @@ async function main() {
       lastAnswers = p.answers;
       samples.push(row);
       log(
-        `${row.min.toFixed(1)} min: heap ${(row.jsHeapUsed / 1e6).toFixed(2)} MB, wasm ${(row.wasmBytes / 1e6).toFixed(2)} MB, ` +
+        `${row.min.toFixed(1)} min: heap ${(row.jsHeapUsed / 1e6).toFixed(2)} MB, worker heap ${((row.workerHeapUsed ?? NaN) / 1e6).toFixed(2)} MB, wasm ${(row.wasmBytes / 1e6).toFixed(2)} MB, ` +
           `nodes ${row.domNodes}, ${row.answersPerMin} answers/min, longest gap ${row.maxGapMs} ms, recoveries ${row.recoveries}`,
       );
     };
@@ -254,6 +298,7 @@ async function main() {
     return { first: a, last: b, pct: ((b - a) / a) * 100 };
   };
   const heap = growth('jsHeapUsed');
+  const workerHeap = growth('workerHeapUsed');
   const wasm = growth('wasmBytes');
   const nodes = growth('domNodes');
   const answersPerMin = mon.answers / runMin;
@@ -261,6 +306,7 @@ async function main() {
   const failures = [];
   if (!(first.length && last.length)) failures.push('too few samples for the growth windows');
   if (!(heap.pct <= MAX_GROWTH_PCT)) failures.push(`JS heap grew ${heap.pct.toFixed(2)}% (> ${MAX_GROWTH_PCT}%)`);
+  if (!(workerHeap.pct <= MAX_GROWTH_PCT)) failures.push(`the worker's JS heap grew ${workerHeap.pct.toFixed(2)}% (> ${MAX_GROWTH_PCT}%)`);
   if (!(wasm.pct <= MAX_GROWTH_PCT)) failures.push(`wasm memory grew ${wasm.pct.toFixed(2)}% (> ${MAX_GROWTH_PCT}%)`);
   if (mon.maxGap > stallBudget) failures.push(`longest stall ${Math.round(mon.maxGap)} ms > budget ${stallBudget} ms`);
   const openGap = samples.at(-1).openGapMs;
@@ -282,6 +328,7 @@ async function main() {
     loop: { ...loop, wav: undefined },
     growthMethod: `median of samples in minutes ${warm.toFixed(2)}–${(warm + win).toFixed(2)} (after warm-up) vs minutes ${(runMin - win).toFixed(2)}–${runMin.toFixed(2)}`,
     jsHeap: heap,
+    workerJsHeap: workerHeap,
     wasmMemory: wasm,
     domNodes: nodes,
     longestStallMs: Math.round(mon.maxGap),
@@ -306,6 +353,7 @@ async function main() {
   console.log(`Kiosk soak: ${runMin.toFixed(1)} min at ?kiosk=1, fake mic looping ${loop.clips.length} held-out clips (${loop.seconds.toFixed(0)} s loop), ${samples.length} samples every ${EVERY_S} s`);
   console.log(`growth (${summary.growthMethod}):`);
   console.log(`  JS heap (after GC)  ${mb(heap.first)} → ${mb(heap.last)} MB  ${heap.pct >= 0 ? '+' : ''}${heap.pct.toFixed(2)}%  (budget ≤ ${MAX_GROWTH_PCT}%)`);
+  console.log(`  worker JS heap      ${mb(workerHeap.first)} → ${mb(workerHeap.last)} MB  ${workerHeap.pct >= 0 ? '+' : ''}${workerHeap.pct.toFixed(2)}%  (budget ≤ ${MAX_GROWTH_PCT}%)`);
   console.log(`  wasm memory         ${mb(wasm.first)} → ${mb(wasm.last)} MB  ${wasm.pct >= 0 ? '+' : ''}${wasm.pct.toFixed(2)}%  (budget ≤ ${MAX_GROWTH_PCT}%)`);
   console.log(`  DOM nodes           ${nodes.first} → ${nodes.last}`);
   console.log(`longest stall (gap between audio blocks): ${Math.round(mon.maxGap)} ms; budget ${stallBudget} ms (first backoff ${backoff[0]} ms + ${RESUME_MS} ms reopen)`);
