@@ -3,6 +3,9 @@
 //! inputs (images, dataset discovery, split) are tested in `build_inputs.rs`.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::noise;
 use proptest::prelude::*;
 use sori::build::dataset::{discover, Role};
 use sori::fingerprint::{FingerprintRecording, FingerprintTable, HashEntry};
@@ -13,19 +16,6 @@ use sori::matcher::{Coverage, Exemplars, Head, ZeroShot, ZeroShotRule};
 use std::path::Path;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// Deterministic values in [-1, 1).
-fn noise(seed: u64, n: usize) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-        })
-        .collect()
-}
 
 fn tiny_png() -> Vec<u8> {
     let img = image::RgbImage::from_fn(12, 8, |x, y| {
