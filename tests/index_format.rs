@@ -556,22 +556,10 @@ fn fingerprint_section_size() {
 /// Sets a section's bytes and recomputes its CRC and the header CRC, as a careless tool would.
 fn patch_section(bytes: &[u8], tag: [u8; 4], patch: impl Fn(&mut [u8])) -> Vec<u8> {
     let header = format::read_header(bytes).unwrap();
+    let s = header.sections.iter().find(|s| s.tag == tag).unwrap();
     let mut out = bytes.to_vec();
-    let (i, s) = header
-        .sections
-        .iter()
-        .enumerate()
-        .find(|(_, s)| s.tag == tag)
-        .unwrap();
-    let range = s.offset as usize..(s.offset + s.length) as usize;
-    patch(&mut out[range.clone()]);
-    let entry = 24 + 16 * i;
-    let crc = crc32fast::hash(&out[range]);
-    out[entry + 12..entry + 16].copy_from_slice(&crc.to_le_bytes());
-    let header_len = 24 + 16 * header.sections.len();
-    let crc = crc32fast::hash(&out[..header_len]);
-    out[header_len..header_len + 4].copy_from_slice(&crc.to_le_bytes());
-    out
+    patch(&mut out[s.offset as usize..(s.offset + s.length) as usize]);
+    format::repair_checksums(&out).unwrap()
 }
 
 #[test]
