@@ -3,6 +3,9 @@
 //! inputs (images, dataset discovery, split) are tested in `build_inputs.rs`.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::noise;
 use proptest::prelude::*;
 use sori::build::dataset::{discover, Role};
 use sori::fingerprint::{FingerprintRecording, FingerprintTable, HashEntry};
@@ -13,19 +16,6 @@ use sori::matcher::{Coverage, Exemplars, Head, ZeroShot, ZeroShotRule};
 use std::path::Path;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// Deterministic values in [-1, 1).
-fn noise(seed: u64, n: usize) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-        })
-        .collect()
-}
 
 fn tiny_png() -> Vec<u8> {
     let img = image::RgbImage::from_fn(12, 8, |x, y| {
@@ -566,22 +556,10 @@ fn fingerprint_section_size() {
 /// Sets a section's bytes and recomputes its CRC and the header CRC, as a careless tool would.
 fn patch_section(bytes: &[u8], tag: [u8; 4], patch: impl Fn(&mut [u8])) -> Vec<u8> {
     let header = format::read_header(bytes).unwrap();
+    let s = header.sections.iter().find(|s| s.tag == tag).unwrap();
     let mut out = bytes.to_vec();
-    let (i, s) = header
-        .sections
-        .iter()
-        .enumerate()
-        .find(|(_, s)| s.tag == tag)
-        .unwrap();
-    let range = s.offset as usize..(s.offset + s.length) as usize;
-    patch(&mut out[range.clone()]);
-    let entry = 24 + 16 * i;
-    let crc = crc32fast::hash(&out[range]);
-    out[entry + 12..entry + 16].copy_from_slice(&crc.to_le_bytes());
-    let header_len = 24 + 16 * header.sections.len();
-    let crc = crc32fast::hash(&out[..header_len]);
-    out[header_len..header_len + 4].copy_from_slice(&crc.to_le_bytes());
-    out
+    patch(&mut out[s.offset as usize..(s.offset + s.length) as usize]);
+    format::repair_checksums(&out).unwrap()
 }
 
 #[test]

@@ -4,6 +4,9 @@
 //! pack and from an index the pack was merged into.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::noise;
 use sori::build::train::{self, Example, Target as HeadTarget, TrainOptions};
 use sori::embed::EMBEDDING_DIM;
 use sori::fingerprint::FingerprintTable;
@@ -16,19 +19,6 @@ use sori::teach::{
     check_audio, ExampleProblem, Negatives, Pack, PackError, Target, TaughtExample, TeachError,
     Teacher, PACK_VERSION,
 };
-
-/// Deterministic values in [-1, 1).
-fn noise(seed: u64, n: usize) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-        })
-        .collect()
-}
 
 /// Kinds of sound in the fixture: six "other" groups, the trained classes 1 and 8, the sound
 /// that will be taught (`NEW`) and one that is never seen (`UNSEEN`).
@@ -310,11 +300,7 @@ fn pack_round_trips_and_every_damage_is_refused() {
 fn with_header(bytes: &[u8], at: usize, value: &[u8]) -> Vec<u8> {
     let mut b = bytes.to_vec();
     b[at..at + value.len()].copy_from_slice(value);
-    let n = u32::from_le_bytes(b[20..24].try_into().unwrap()) as usize;
-    let len = 24 + 16 * n;
-    let crc = crc32fast::hash(&b[..len]);
-    b[len..len + 4].copy_from_slice(&crc.to_le_bytes());
-    b
+    sori::index::format::repair_checksums(&b).expect("a pack's directory")
 }
 
 #[test]

@@ -100,38 +100,7 @@ mod cli {
         /// exists) that `sori match --pack` and `sori merge` read. Each file is an example
         /// (files longer than 5 s are cut into 5 s examples); each is checked (too short, silent,
         /// clipped, already confidently another class) and skipped with the reason.
-        Teach {
-            /// Example audio files (wav, ogg, flac, mp3).
-            #[arg(required = true)]
-            audio: Vec<PathBuf>,
-            /// The class: a slug of the index (strengthened, or replaced with --replace), or a new sound's name.
-            #[arg(long)]
-            class: String,
-            /// A new sound's Korean name.
-            #[arg(long)]
-            name_ko: Option<String>,
-            /// A new sound's English name.
-            #[arg(long)]
-            name_en: Option<String>,
-            /// Replace the index's class instead of strengthening it.
-            #[arg(long)]
-            replace: bool,
-            /// Recordings of the room without the sound (learned as "not this sound").
-            #[arg(long)]
-            background: Vec<PathBuf>,
-            /// Keep the examples' audio in the pack (16 kHz, 16-bit).
-            #[arg(long)]
-            keep_audio: bool,
-            /// The pack to write (extended when it exists).
-            #[arg(long, short)]
-            out: PathBuf,
-            /// Index file (default: the project's assets/default.idx).
-            #[arg(long)]
-            index: Option<PathBuf>,
-            /// Analysis model weights, EfficientAT mn04 (default: the compiled-in model).
-            #[arg(long)]
-            model: Option<PathBuf>,
-        },
+        Teach(TeachArgs),
         /// Merge a pack of taught sounds into an index: the result answers them without the pack
         /// (their rows are re-learned first when the pack was made for another index).
         Merge {
@@ -451,29 +420,7 @@ mod cli {
                 }
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Teach {
-                audio,
-                class,
-                name_ko,
-                name_en,
-                replace,
-                background,
-                keep_audio,
-                out,
-                index,
-                model,
-            } => teach(TeachArgs {
-                audio,
-                class,
-                name_ko,
-                name_en,
-                replace,
-                background,
-                keep_audio,
-                out,
-                index,
-                model,
-            }),
+            Command::Teach(args) => teach(args),
             Command::Merge { pack, index, out } => {
                 let mut idx = load_index(&index)?;
                 let mut pack = load_pack(&pack)?;
@@ -606,16 +553,38 @@ mod cli {
         sori::teach::Pack::from_bytes(&bytes).with_context(|| format!("loading {}", path.display()))
     }
 
+    /// `sori teach`'s arguments (the subcommand's help text is on [`Command::Teach`]).
+    #[derive(clap::Args)]
     struct TeachArgs {
+        /// Example audio files (wav, ogg, flac, mp3).
+        #[arg(required = true)]
         audio: Vec<PathBuf>,
+        /// The class: a slug of the index (strengthened, or replaced with --replace), or a new sound's name.
+        #[arg(long)]
         class: String,
+        /// A new sound's Korean name.
+        #[arg(long)]
         name_ko: Option<String>,
+        /// A new sound's English name.
+        #[arg(long)]
         name_en: Option<String>,
+        /// Replace the index's class instead of strengthening it.
+        #[arg(long)]
         replace: bool,
+        /// Recordings of the room without the sound (learned as "not this sound").
+        #[arg(long)]
         background: Vec<PathBuf>,
+        /// Keep the examples' audio in the pack (16 kHz, 16-bit).
+        #[arg(long)]
         keep_audio: bool,
+        /// The pack to write (extended when it exists).
+        #[arg(long, short)]
         out: PathBuf,
+        /// Index file (default: the project's assets/default.idx).
+        #[arg(long)]
         index: Option<PathBuf>,
+        /// Analysis model weights, EfficientAT mn04 (default: the compiled-in model).
+        #[arg(long)]
         model: Option<PathBuf>,
     }
 

@@ -1,6 +1,20 @@
 //! Helpers shared by the integration tests (native and wasm).
 #![allow(dead_code)]
 
+/// Deterministic values in [-1, 1) from `seed` (xorshift64): the synthetic embeddings, weights
+/// and audio of the index and pack fixtures (`index_format.rs`, `teach.rs`).
+pub fn noise(seed: u64, n: usize) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+        })
+        .collect()
+}
+
 /// Little-endian f32 bytes -> values.
 pub fn f32s(bytes: &[u8]) -> Vec<f32> {
     bytes
