@@ -375,9 +375,7 @@ fn subclass_section_is_optional_and_skipped_by_readers_that_do_not_know_it() {
     let mut renamed = with.clone();
     let dir_pos = 24 + 16 * (header.sections.len() - 1);
     renamed[dir_pos..dir_pos + 4].copy_from_slice(b"ZZZZ");
-    let header_len = 24 + 16 * header.sections.len();
-    let crc = crc32fast::hash(&renamed[..header_len]);
-    renamed[header_len..header_len + 4].copy_from_slice(&crc.to_le_bytes());
+    let renamed = sori::index::format::repair_checksums(&renamed).unwrap();
     let read = Index::from_bytes(&renamed).unwrap();
     assert!(read.subclasses.is_empty());
     assert_eq!(read.classes, index.classes);
