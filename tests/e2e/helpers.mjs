@@ -150,6 +150,19 @@ export function corpusAvailable(t) {
   return false;
 }
 
+/**
+ * True when the corpus and sox (which turns its Ogg clips into WAVs for the fake microphone and file inputs)
+ * are both here; otherwise marks test `t` skipped, says why on the console, and returns false.
+ */
+export function corpusAndSox(t) {
+  if (!corpusAvailable(t)) return false;
+  if (haveSox()) return true;
+  const msg = 'sox not installed: skipping (needed to turn the corpus Ogg clips into WAVs)';
+  console.log(msg);
+  t?.skip(msg);
+  return false;
+}
+
 /** Reads corpus/manifest.tsv into objects keyed by its header. */
 export async function readManifest() {
   const text = await readFile(join(CORPUS, 'manifest.tsv'), 'utf8');

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import {
   DESKTOP,
   PHONE,
-  corpusAvailable,
-  haveSox,
+  corpusAndSox,
   launchBrowser,
   openReady,
   pickClips,
@@ -92,12 +91,7 @@ test('a 1234 Hz tone through the fake mic shows its peak frequency within 5 Hz; 
 });
 
 test('a corpus clip through the fake mic is recognised', async (t) => {
-  if (!corpusAvailable(t)) return;
-  if (!haveSox()) {
-    t.skip('sox not installed: cannot turn the Ogg clip into a WAV for the fake mic');
-    console.log('sox not installed: skipping');
-    return;
-  }
+  if (!corpusAndSox(t)) return;
   // Two classes learned from a few recordings, two from many.
   const clips = await pickClips(4, { minSeconds: 3, few: 2 });
   assert.ok(clips.length > 0, 'some clips to play');

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DIST, launchBrowser, openReady, pickClips, corpusAvailable, haveSox, recordRequests, scratchDir, shot, startSite, toWav } from './helpers.mjs';
+import { DIST, launchBrowser, openReady, pickClips, corpusAndSox, recordRequests, scratchDir, shot, startSite, toWav } from './helpers.mjs';
 
 /** Licences a reference sound may ship under (src/build/licence.rs): the allow-list. */
 const ALLOWED = /^(CC0|CC BY( [0-9.]+)?|CC BY-SA( [0-9.]+)?|MIT|public domain)( \/ (CC0|CC BY( [0-9.]+)?|CC BY-SA( [0-9.]+)?|MIT|public domain))*$/;
@@ -100,8 +100,7 @@ test('a class with a reference sound plays it from the gallery and the card; cre
 });
 
 test('"Can you make this sound?" listens for the class: a clip of it succeeds', async (t) => {
-  if (!corpusAvailable(t)) return;
-  if (!haveSox()) return t.skip('sox not installed');
+  if (!corpusAndSox(t)) return;
   const probe = await launchBrowser();
   let withSound;
   try {
@@ -233,8 +232,7 @@ async function soundClasses() {
 }
 
 test('"Can you make this sound?" with a clip of another class does not succeed (the challenge listened and heard that class)', async (t) => {
-  if (!corpusAvailable(t)) return;
-  if (!haveSox()) return t.skip('sox not installed');
+  if (!corpusAndSox(t)) return;
   const withSound = await soundClasses();
   const clips = await pickClips(76, { minSeconds: 4 });
   // The target: a class with a sound; the clip: another class's, one the native matcher gets right.
@@ -272,8 +270,7 @@ test('"Can you make this sound?" with a clip of another class does not succeed (
 });
 
 test('kiosk: after a quiet spell it shows a class with a sound, plays it, listens for it and praises a clip of it', async (t) => {
-  if (!corpusAvailable(t)) return;
-  if (!haveSox()) return t.skip('sox not installed');
+  if (!corpusAndSox(t)) return;
   const probe = await launchBrowser();
   let order;
   try {

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CORPUS, corpusAvailable, haveSox, launchBrowser, openReady, scratchDir, shot, startSite, toWav, writeWav } from './helpers.mjs';
+import { CORPUS, corpusAndSox, launchBrowser, openReady, scratchDir, shot, startSite, toWav, writeWav } from './helpers.mjs';
 
 const FIX = {
   slug: 'page_turning',
@@ -90,12 +90,7 @@ async function importFile(page, path) {
 }
 
 test('a sound taught from 3 recorded examples answers a held-out clip, survives reload, export and import; bad packs are refused', async (t) => {
-  if (!corpusAvailable(t)) return;
-  if (!haveSox()) {
-    console.log('sox not installed: skipping (needed to turn the Ogg clips into WAVs)');
-    t.skip('sox not installed');
-    return;
-  }
+  if (!corpusAndSox(t)) return;
   // The fake microphone plays the three example recordings one after another, in a loop.
   const mic = join(tmp, 'teach-examples.wav');
   execFileSync('sox', [...FIX.examples.map((p) => join(CORPUS, p)), '-b', '16', '-c', '1', '-r', '44100', mic], { stdio: 'ignore' });
@@ -234,12 +229,7 @@ test('a silent example is refused with the right message and not kept', async ()
 });
 
 test('without IndexedDB (private mode) a sound taught from one long file works on the page and the page says it is not kept', async (t) => {
-  if (!corpusAvailable(t)) return;
-  if (!haveSox()) {
-    console.log('sox not installed: skipping');
-    t.skip('sox not installed');
-    return;
-  }
+  if (!corpusAndSox(t)) return;
   // One 15 s file of the three example recordings: the core cuts it into three 5 s examples.
   const long = join(tmp, 'teach-long.wav');
   execFileSync('sox', [...FIX.examples.map((p) => join(CORPUS, p)), '-b', '16', '-c', '1', '-r', '44100', long], { stdio: 'ignore' });
