@@ -248,7 +248,7 @@ function startTeach() {
       if (app.mic?.wanted) app.mic.stop();
     },
   });
-  for (const id of ['teach-record', 'teach-files', 'teach-import']) $(id).disabled = false;
+  for (const id of ['teach-record', 'teach-room', 'teach-files', 'teach-import']) $(id).disabled = false;
   app.teach
     .start()
     .catch((err) => console.warn('teaching not started', err))

@@ -21,6 +21,8 @@ const FORWARDED = [
   'checkExample',
   'discardExample',
   'clearPending',
+  'setBackground',
+  'clearBackground',
   'learn',
   'taught',
   'taughtCount',

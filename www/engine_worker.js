@@ -52,6 +52,8 @@ const TEACH_OPS = [
   'checkExample',
   'discardExample',
   'clearPending',
+  'setBackground',
+  'clearBackground',
   'learn',
   'taught',
   'taughtCount',

@@ -82,13 +82,17 @@ export class Teach {
     // For the end-to-end tests: the audio of a taught example.
     window.__sori.teach.exampleAudio = (id, i) => this.engine.exampleAudio(id, i); // a promise
     this.newSlug = ''; // the verdict name of the new sound being named (slugFor, kept up to date on input)
+    this.naming = null; // the slugFor call in flight, if any
+    this.room = null; // {seconds, windows} of the room recorded without the sound (setBackground), if any
   }
 
   /** Wires the controls and loads the kept pack (if any). Resolves when the kept pack is live. */
   async start() {
     this.fillClassPicker();
     $('teach-class').addEventListener('change', () => this.onPick());
-    $('teach-record').addEventListener('click', () => this.toggleRecord());
+    $('teach-record').addEventListener('click', () => this.toggleRecord('example'));
+    $('teach-room').addEventListener('click', () => this.toggleRecord('room'));
+    $('teach-room-clear').addEventListener('click', () => this.clearRoom());
     $('teach-files').addEventListener('change', (e) => {
       const files = [...(e.target.files ?? [])];
       this.addFiles(files).finally(() => {
@@ -152,8 +156,11 @@ export class Teach {
         if (this.naming === naming) this.newSlug = slug;
       })
       .catch((err) => this.sayCode(err))
-      .finally(() => this.renderPending());
-    this.naming = naming; // awaited before the slug is used (a tap right after typing)
+      .finally(() => {
+        if (this.naming === naming) this.naming = null;
+        this.renderPending();
+      });
+    this.naming = naming; // awaited before the slug is used (a tap right after typing), else null
     return naming;
   }
 
@@ -174,19 +181,23 @@ export class Teach {
   }
 
   /**
-   * Records one example from the microphone (a second tap stops early). Inside the click. The
-   * microphone stays open between taps for MIC_IDLE_S (so the next example follows at once, with no
-   * new permission prompt or start-up delay), then is released.
+   * Records one example (`kind` 'example') or the room without the sound ('room') from the microphone
+   * (a second tap stops early). Inside the click: no await before the microphone opens unless a name is
+   * still being turned into a slug. The microphone stays open between taps for MIC_IDLE_S (so the next
+   * example follows at once, with no new permission prompt or start-up delay), then is released.
    */
-  async toggleRecord() {
+  async toggleRecord(kind = 'example') {
     if (this.recording) {
       this.finishRecording();
       return;
     }
-    if (!(await this.checkTarget())) return;
+    if (kind === 'example') {
+      if (this.naming) await this.naming;
+      if (!this.checkTarget()) return;
+    }
     this.beforeRecord();
-    const btn = $('teach-record');
-    const rec = { blocks: [], timer: 0, stopAt: 0 };
+    const btn = $(kind === 'room' ? 'teach-room' : 'teach-record');
+    const rec = { kind, btn, blocks: [], timer: 0, stopAt: 0 };
     this.recording = rec;
     btn.setAttribute('aria-pressed', 'true');
     btn.dataset.state = 'recording';
@@ -254,9 +265,8 @@ export class Teach {
     clearInterval(rec.timer);
     clearTimeout(this.micIdle);
     this.micIdle = setTimeout(() => this.releaseMic(), MIC_IDLE_S * 1000);
-    const btn = $('teach-record');
-    btn.setAttribute('aria-pressed', 'false');
-    btn.dataset.state = '';
+    rec.btn.setAttribute('aria-pressed', 'false');
+    rec.btn.dataset.state = '';
     $('teach-countdown').textContent = '';
     const n = rec.blocks.reduce((a, b) => a + b.length, 0);
     const samples = new Float32Array(n);
@@ -271,12 +281,52 @@ export class Teach {
       this.say('problem', 'silent', `${t('teachSilent')} ${t('teachRetake')}`);
       return;
     }
+    if (rec.kind === 'room') return this.setRoom(samples, rate);
     return this.checkPieces([samples], rate, t('teachRecorded'));
+  }
+
+  // ------------------------------------------------------------ the room without the sound
+
+  /** Keeps the room's recording as "not this sound" for the next learning steps (the core's setBackground). */
+  async setRoom(samples, rate) {
+    let r;
+    try {
+      r = await this.engine.setBackground(samples, rate);
+    } catch (err) {
+      this.sayCode(err);
+      return;
+    } finally {
+      window.__sori.teach.timings.lastCheck = performance.now();
+    }
+    this.room = r.windows > 0 ? r : null;
+    window.__sori.teach.room = this.room;
+    if (this.room) this.say('ok', 'room_kept', t('teachRoomKept', { s: r.seconds.toFixed(1) }));
+    else this.say('problem', 'room_silent', t('teachRoomSilent'));
+    this.renderRoom();
+  }
+
+  async clearRoom() {
+    try {
+      await this.engine.clearBackground();
+    } catch (err) {
+      this.sayCode(err);
+      return;
+    }
+    this.room = null;
+    window.__sori.teach.room = null;
+    this.renderRoom();
+  }
+
+  renderRoom() {
+    $('teach-room-status').textContent = this.room ? t('teachRoomStatus', { s: this.room.seconds.toFixed(1) }) : '';
+    $('teach-room-clear').hidden = !this.room;
   }
 
   /** Checks files as examples (each cut into pieces of at most 5 s by the core). */
   async addFiles(files) {
-    if (!files.length || !(await this.checkTarget())) return;
+    if (!files.length) return;
+    if (this.naming) await this.naming;
+    if (!this.checkTarget()) return;
     for (const file of files) {
       let decoded;
       try {
@@ -334,8 +384,7 @@ export class Teach {
   }
 
   /** True when a target is chosen (a shipped class, or a new sound with a usable name). */
-  async checkTarget() {
-    await this.naming;
+  checkTarget() {
     const { slug, shipped } = this.target();
     if (shipped || slug) return true;
     this.say('error', 'bad_name', t('teachNeedName'));
@@ -371,7 +420,7 @@ export class Teach {
 
   /** Learns the chosen class from the kept examples; the answer uses it at once; then saves. */
   async learn() {
-    await this.naming;
+    if (this.naming) await this.naming;
     const tg = this.target();
     const t0 = performance.now();
     let r;
@@ -391,7 +440,9 @@ export class Teach {
     timings.lastToReadyMs = t2 - (timings.lastCheck ?? t0);
     this.renderPending();
     const name = this.nameOf(r.class);
-    this.say('ok', 'learned', t('teachLearned', { name, n: r.class.examples.length, ms: Math.round(t2 - t0) }));
+    window.__sori.teach.lastLearn = { positives: r.positives, negatives: r.negatives, room: Boolean(this.room) };
+    const learned = t('teachLearned', { name, n: r.class.examples.length, ms: Math.round(t2 - t0) });
+    this.say('ok', 'learned', this.room ? `${learned} ${t('teachLearnedWithRoom')}` : learned);
     $('teach').dataset.learned = r.class.slug;
     await this.save();
   }
@@ -530,6 +581,9 @@ export class Teach {
       return;
     }
     this.pending = [];
+    this.room = null; // resetTaught forgets the room too
+    window.__sori.teach.room = null;
+    this.renderRoom();
     await this.afterChange();
     this.renderPending();
     window.__sori.teach.stored = 0;
@@ -669,6 +723,7 @@ export class Teach {
     this.fillClassPicker();
     this.renderPending();
     this.renderTaught(window.__sori.teach.taught);
+    this.renderRoom();
   }
 }
 

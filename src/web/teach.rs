@@ -29,6 +29,9 @@ pub(super) struct Teaching {
     pack: Pack,
     /// Checked examples not learned yet, with the id `checkExample` gave them.
     pending: Vec<(u32, TaughtExample)>,
+    /// The room without the sound (`setBackground`): "not this sound" for every learning step
+    /// until cleared; not kept in packs.
+    background: Vec<TaughtExample>,
     next_id: u32,
 }
 
@@ -94,6 +97,13 @@ struct TaughtView {
 struct Kept {
     ok: bool,
     id: u32,
+    seconds: f32,
+    windows: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BackgroundView {
     seconds: f32,
     windows: usize,
 }
@@ -227,6 +237,38 @@ impl Sori {
         }
     }
 
+    /// Records the room without the sound (audio at any rate 8–96 kHz, cut like examples): learned
+    /// as "not this sound" by every [`Sori::learn`] (and relearning) until [`Sori::clear_background`];
+    /// it replaces an earlier one and is not kept in packs. Returns `{seconds, windows}` (`windows`
+    /// 0 when the room was silent: nothing to learn from it, and nothing is kept). Throws
+    /// `{code: 'audio'}` on empty audio or an unusable rate.
+    #[wasm_bindgen(js_name = setBackground)]
+    pub fn set_background(
+        &mut self,
+        samples: &[f32],
+        sample_rate: u32,
+    ) -> Result<JsValue, JsValue> {
+        let s16 = crate::audio::prepare(samples, sample_rate).map_err(|e| fail("audio", e))?;
+        let background: Vec<TaughtExample> = teach::cut_examples(&s16)
+            .into_iter()
+            .map(|piece| TaughtExample::from_analysis(&self.analyzer.analyse(piece), None))
+            .filter(|e| !e.windows.is_empty())
+            .collect();
+        let windows = background.iter().map(|e| e.windows.len()).sum();
+        self.teaching.background = background;
+        to_js(&BackgroundView {
+            seconds: s16.len() as f32 / crate::audio::TARGET_RATE as f32,
+            windows,
+        })
+        .map_err(internal)
+    }
+
+    /// Forgets the room recorded with [`Sori::set_background`].
+    #[wasm_bindgen(js_name = clearBackground)]
+    pub fn clear_background(&mut self) {
+        self.teaching.background.clear();
+    }
+
     /// How many checked examples wait for [`Sori::learn`].
     #[wasm_bindgen(js_name = pendingCount)]
     pub fn pending_count(&self) -> usize {
@@ -279,6 +321,7 @@ impl Sori {
             .map(|(_, e)| e.clone())
             .collect();
         let pack = self.teaching.pack.clone();
+        let background = self.teaching.background.clone();
         let teacher = self.teacher()?;
         let pack = if pack.classes.is_empty() {
             teacher.empty_pack()
@@ -286,7 +329,7 @@ impl Sori {
             pack
         };
         let (next, report) = teacher
-            .teach(&pack, &target, examples, &[])
+            .teach(&pack, &target, examples, &background)
             .map_err(|e| fail(teach_code(&e), &e))?;
         let class = match &target {
             Target::Shipped { slug, .. } => next.classes.iter().find(|c| &c.slug == slug),
@@ -335,6 +378,7 @@ impl Sori {
             .ok_or_else(|| fail("not_found", format!("no example {i} of class {id}")))?;
         let target = self.target_of(&class);
         let pack = self.teaching.pack.clone();
+        let background = self.teaching.background.clone();
         let teacher = self.teacher()?;
         let without = teacher.remove(&pack, id);
         let next = if class.examples.len() == 1 {
@@ -343,7 +387,7 @@ impl Sori {
             let mut rest = class.examples.clone();
             rest.remove(i);
             teacher
-                .teach(&without, &target, rest, &[])
+                .teach(&without, &target, rest, &background)
                 .map_err(|e| fail(teach_code(&e), &e))?
                 .0
         };
@@ -393,12 +437,13 @@ impl Sori {
         self.taught()
     }
 
-    /// Forgets every taught class and kept example: back to the shipped index.
+    /// Forgets every taught class, kept example and the recorded room: back to the shipped index.
     #[wasm_bindgen(js_name = resetTaught)]
     pub fn reset_taught(&mut self) {
         self.matcher = Arc::clone(&self.base);
         self.teaching.pack = Pack::default();
         self.teaching.pending.clear();
+        self.teaching.background.clear();
     }
 
     /// The taught classes as a pack file (SORIPAK v1), with the examples' 16 kHz audio when

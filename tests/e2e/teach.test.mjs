@@ -261,3 +261,78 @@ test('without IndexedDB (private mode) a sound taught from one long file works o
     await ctx.close();
   }
 });
+
+test('the room recorded without the sound is learned as "not this sound"; a quiet room is said to be quiet', async (t) => {
+  if (!corpusAndSox(t)) return;
+  const long = join(tmp, 'teach-long-room.wav');
+  execFileSync('sox', [...FIX.examples.map((p) => join(CORPUS, p)), '-b', '16', '-c', '1', '-r', '44100', long], { stdio: 'ignore' });
+  const held = toWav(join(CORPUS, FIX.heldOut), join(tmp, 'held-out-room.wav'), 44100);
+  // The room: a mains hum and a low rumble of noise, never silent.
+  const rate = 44100;
+  const room = new Float32Array(20 * rate);
+  let seed = 7;
+  let walk = 0;
+  for (let i = 0; i < room.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    walk = 0.98 * walk + 0.02 * ((seed / 2 ** 32) * 2 - 1);
+    room[i] = 0.05 * Math.sin((2 * Math.PI * 120 * i) / rate) + 0.5 * walk;
+  }
+  const roomWav = await writeWav(tmp, 'room.wav', room, rate);
+  const quietWav = await writeWav(tmp, 'quiet.wav', new Float32Array(10 * rate), rate);
+
+  /** Names the new sound, gives it the 15 s file (three examples) and learns: window.__sori.teach.lastLearn. */
+  async function teachFromFile(page) {
+    await page.fill('[data-testid=teach-name-ko]', FIX.nameKo);
+    await page.fill('[data-testid=teach-name-en]', FIX.nameEn);
+    await page.setInputFiles('[data-testid=teach-files]', long);
+    await page.waitForFunction(() => document.querySelector('[data-testid=teach]').dataset.pending === '3', null, { timeout: 30000 });
+    await page.evaluate(() => (window.__sori.teach.lastLearn = null));
+    await page.click('[data-testid=teach-learn]');
+    await page.waitForFunction(() => window.__sori.teach.lastLearn != null, null, { timeout: 10000 });
+    return page.evaluate(() => ({ ...window.__sori.teach.lastLearn, message: window.__sori.teach.message }));
+  }
+  async function recordRoom(page) {
+    const before = await page.evaluate(() => window.__sori.teach.timings.lastCheck ?? 0);
+    await page.click('[data-testid=teach-room]');
+    await page.waitForFunction((t0) => (window.__sori.teach.timings.lastCheck ?? 0) > t0, before, { timeout: 20000 });
+    return page.evaluate(() => ({ message: window.__sori.teach.message, room: window.__sori.teach.room, status: document.querySelector('[data-testid=teach-room-status]').textContent }));
+  }
+
+  let ctx = await launchBrowser({ fakeAudio: roomWav });
+  try {
+    const page = await openReady(ctx, site.url);
+    await waitTeachReady(page);
+    page.on('dialog', (d) => d.accept());
+    const without = await teachFromFile(page);
+    assert.equal(without.room, false);
+    await page.click('[data-testid=teach-reset]');
+    await page.waitForFunction(() => window.__sori.teach.message?.code === 'reset', null, { timeout: 10000 });
+
+    const kept = await recordRoom(page);
+    assert.equal(kept.message.code, 'room_kept', kept.message.text);
+    assert.ok(kept.room?.windows > 0, `the room gave windows to learn from (${JSON.stringify(kept.room)})`);
+    assert.match(kept.status, /방 소리|Room sound/);
+    const withRoom = await teachFromFile(page);
+    console.log(`METRIC teach negatives without the room ${without.negatives}, with it ${withRoom.negatives} (room: ${kept.room.windows} windows, ${kept.room.seconds.toFixed(1)} s)`);
+    assert.equal(withRoom.room, true);
+    assert.ok(withRoom.negatives > without.negatives, `the room adds negatives (${without.negatives} → ${withRoom.negatives})`);
+    assert.match(withRoom.message.text, /방 소리는|room’s sound/);
+    const r = await answerFile(page, held);
+    assert.equal(r.verdict, FIX.slug, 'a held-out clip still answers the taught sound');
+    await page.click('[data-testid=teach-room-clear]');
+    await page.waitForFunction(() => window.__sori.teach.room === null && document.querySelector('[data-testid=teach-room-clear]').hidden);
+  } finally {
+    await ctx.close();
+  }
+
+  ctx = await launchBrowser({ fakeAudio: quietWav });
+  try {
+    const page = await openReady(ctx, site.url);
+    await waitTeachReady(page);
+    const quiet = await recordRoom(page);
+    assert.equal(quiet.message.code, 'room_silent', quiet.message.text);
+    assert.equal(quiet.room, null, 'nothing kept from a silent room');
+  } finally {
+    await ctx.close();
+  }
+});
