@@ -14,28 +14,10 @@
 // `code` (e.g. 'damaged', 'bad_name'). If the worker itself dies, every pending and later call rejects with
 // code 'worker', and `onCrash(err)` is called once.
 
-/** Calls forwarded as they are to the worker's Sori object (teaching; www/teach.js). */
-const FORWARDED = [
-  'cutExamples',
-  'slugFor',
-  'checkExample',
-  'discardExample',
-  'clearPending',
-  'setBackground',
-  'clearBackground',
-  'learn',
-  'taught',
-  'taughtCount',
-  'exampleAudio',
-  'removeExample',
-  'renameClass',
-  'removeClass',
-  'resetTaught',
-  'packBytes',
-  'loadPack',
-  'decodeOggVorbis',
-  'memoryBytes',
-];
+import { TEACH_OPS } from './engine_ops.js';
+
+/** Calls forwarded as they are to the worker (teaching, www/teach.js; the reference-sound fallback; memory). */
+const FORWARDED = [...TEACH_OPS, 'decodeOggVorbis', 'memoryBytes'];
 
 export class Engine {
   constructor(worker) {

@@ -14,6 +14,7 @@
 // Values are structured-cloned; sample arrays going out are transferred.
 
 import init, { Sori, decodeOggVorbis } from '../sori.js';
+import { TEACH_OPS } from './engine_ops.js';
 
 /** Windows (0.96 s, hop 0.48 s) analysed per step of a file scan, between which blocks and requests get in. */
 const SCAN_STEP_WINDOWS = 8;
@@ -45,26 +46,6 @@ const state = {
   pollQueued: false,
 };
 
-/** Teaching calls passed straight to the Sori object (docs/teach-api.md). */
-const TEACH_OPS = [
-  'cutExamples',
-  'slugFor',
-  'checkExample',
-  'discardExample',
-  'clearPending',
-  'setBackground',
-  'clearBackground',
-  'learn',
-  'taught',
-  'taughtCount',
-  'exampleAudio',
-  'removeExample',
-  'renameClass',
-  'removeClass',
-  'resetTaught',
-  'packBytes',
-  'loadPack',
-];
 
 function sori() {
   if (!state.sori) throw Object.assign(new Error('the model is not loaded'), { code: 'not_ready' });

@@ -26,6 +26,7 @@ const PRECACHE = [
   'www/audio.js',
   'www/engine.js',
   'www/engine_worker.js',
+  'www/engine_ops.js',
   'www/i18n.js',
   'www/companion.js',
   'www/photos.js',
