@@ -5,7 +5,7 @@
 //   await engine.load(wasmModule, modelBytes, indexBytes); // instantiated and loaded there (bytes moved)
 //   engine.classes, engine.images                                // what the gallery needs, fetched once
 //   engine.onPoll = (p) => …; engine.onPollError = (message) => …;
-//   await engine.listen(rate); engine.push(block); engine.resetListener(); engine.stopListening();
+//   await engine.listen(rate); engine.push(block); engine.resetListener();
 //   await engine.scan(samples, rate, (progress) => …)            // {overall, timeline}
 //   await engine.decodeOggVorbis(bytes, rate); await engine.memoryBytes();
 //   await engine.learn(…), engine.taught(), …                     // the teaching calls (docs/teach-api.md)
@@ -117,11 +117,6 @@ export class Engine {
 
   resetListener() {
     return this.call('resetListener');
-  }
-
-  stopListening() {
-    this.gen = -1;
-    return this.call('stopListening');
   }
 
   /** Scans a whole file off the main thread: {overall, timeline}; `onProgress(0..1)` between steps. */

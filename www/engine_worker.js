@@ -6,7 +6,8 @@
 //   {block}          a microphone block (Float32Array at the listener's rate): pushed to the live listener,
 //                    then the listener is polled (once per batch of queued blocks)
 // Messages out:
-//   {id, value} / {id, error}                  answers, in request order per op
+//   {id, value} / {id, error}                  answers, matched by id (a file scan yields between its steps, so
+//                                              requests made meanwhile may be answered before it)
 //   {poll, gen}                                a live update, {level, peakHz, melFrames, heardSeconds, result},
 //                                              from listener generation `gen` (see `listen`)
 //   {pollError, gen, message}                  the listener failed to analyse (it was reset)
@@ -42,10 +43,9 @@ const state = {
   wasm: null, // the wasm exports (memory)
   sori: null,
   listener: null,
-  gen: 0, // bumped by every listen/stop: the page drops updates of an older listener
+  gen: 0, // bumped by every new listener: the page drops updates of an older one
   pollQueued: false,
 };
-
 
 function sori() {
   if (!state.sori) throw Object.assign(new Error('the model is not loaded'), { code: 'not_ready' });
@@ -90,9 +90,6 @@ const OPS = {
   /** Forgets the live evidence so far (same listener, same generation). */
   resetListener() {
     state.listener?.reset();
-  },
-  stopListening() {
-    freeListener();
   },
   /** A whole file: {overall, timeline}; posts {progress} between steps. */
   async scan(id, samples, rate) {
