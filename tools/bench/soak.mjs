@@ -259,6 +259,8 @@ async function main() {
           { timeout: RECOVER_TIMEOUT_MS, polling: 50 },
         )
         .then(() => true, () => false);
+      // Let the broken microphone go: kept, it would hold its context, stream and listeners as a leak of our own.
+      await page.evaluate(() => delete window.__soakOld);
       const entry = await page.evaluate((at) => window.__sori.recoveries.find((r) => r.at >= at - 50) ?? null, at);
       faults.push({ ...f, at, min: +((at - t0) / 60000).toFixed(3), liveAgain: ok, logged: entry });
       log(`${f.kind}: ${ok ? 'live again' : 'NOT live again'}; page log: ${entry ? `${entry.code} ${entry.detail}, recovered in ${entry.ms} ms, ${entry.attempts} attempt(s)` : 'none'}`);
