@@ -557,7 +557,7 @@ function startSoundLoop() {
     disarm: stopChallenge,
     resetListener: () => {
       app.polls = [];
-      return app.engine.resetListener();
+      app.engine.resetListener().catch((err) => console.warn('listener not reset', err));
     },
     hold: (ms) => (app.holdUntil = Math.max(app.holdUntil, Date.now() + ms)),
   }).start();
