@@ -146,7 +146,12 @@ export class Mic {
     const ctx = new Ctx({ latencyHint: 'interactive' });
     const resumed = ctx.resume?.(); // inside the gesture, before any await (iOS Safari)
     resumed?.catch?.(() => {}); // judged below, by resumeWithin
-    const live = { ctx, stream: null, source: null, node: null };
+    // Every listener on this microphone's objects goes with `off` when it is closed (closeLive): a closed
+    // context still listened to, or its worklet port still open, is kept alive by the browser (a kiosk soak
+    // found one AudioContext and three listeners left behind per recovery).
+    const off = new AbortController();
+    const live = { ctx, stream: null, source: null, node: null, off };
+    const on = { signal: off.signal };
     try {
       if (!ctx.audioWorklet || typeof AudioWorkletNode === 'undefined')
         throw new AudioInputError('unsupported', 'AudioWorklet');
@@ -166,22 +171,23 @@ export class Mic {
         outputChannelCount: [1],
         processorOptions: { batch: this.opts.batch },
       });
-      live.node.port.onmessage = (e) => {
+      live.node.port.addEventListener('message', (e) => {
         if (gen !== this.generation) return;
         this.lastBlockAt = performance.now();
         this.attempt = 0; // audio flows: the next failure starts the backoff afresh
         if (e.data instanceof Float32Array) this.opts.onBlock(e.data);
-      };
+      }, on);
+      live.node.port.start();
       live.node.addEventListener('processorerror', () =>
         this.lost(gen, new AudioInputError('mic-busy', 'worklet crashed')),
-      );
+      on);
       for (const track of stream.getAudioTracks())
-        track.addEventListener('ended', () => this.lost(gen, new AudioInputError('no-mic', 'track ended')));
+        track.addEventListener('ended', () => this.lost(gen, new AudioInputError('no-mic', 'track ended')), on);
       ctx.addEventListener('statechange', () => {
         if (gen !== this.generation) return;
         if (ctx.state === 'closed') this.lost(gen, new AudioInputError('mic-busy', 'context closed'));
         else if (ctx.state !== 'running') ctx.resume().catch(() => {}); // 'interrupted' (iOS call), 'suspended'
-      });
+      }, on);
       live.source.connect(live.node);
       live.node.connect(ctx.destination); // silent output keeps the graph pulling on every engine
       if (ctx.state !== 'running') await resumeWithin(ctx, resumed, RESUME_MS);
@@ -256,9 +262,11 @@ function resumeWithin(ctx, pending, ms) {
   });
 }
 
-function closeLive({ ctx, stream, source, node }) {
+function closeLive({ ctx, stream, source, node, off }) {
+  off?.abort(); // every listener this microphone added
   try {
     node?.port.postMessage('stop');
+    node?.port.close();
     node?.disconnect();
     source?.disconnect();
   } catch {
