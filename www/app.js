@@ -586,7 +586,7 @@ async function handleFile(file) {
   const t1 = performance.now();
   let out;
   try {
-    out = await scanSteps(decoded.samples, decoded.sampleRate, status, file.name);
+    out = await scanWithProgress(decoded.samples, decoded.sampleRate, status, file.name);
   } catch (err) {
     status.textContent = '';
     status.dataset.state = 'error';
@@ -606,7 +606,7 @@ async function handleFile(file) {
 }
 
 /** Scans in the worker, showing its progress; `samples` are moved to the worker. */
-async function scanSteps(samples, rate, status, name) {
+async function scanWithProgress(samples, rate, status, name) {
   return app.engine.scan(samples, rate, (progress) => {
     status.textContent = `${t('fileWorking', { name })} ${Math.round(progress * 100)}%`;
   });

@@ -249,3 +249,35 @@ export function recordRequests(context) {
   context.on('request', (req) => urls.push(req.url()));
   return urls;
 }
+
+/**
+ * In the page (`page.evaluate(breakMicrophone, kind)`): breaks the page's live microphone as a kiosk meets it.
+ * `track-ended`: the device is gone (its track stopped, and its `ended` event, which stop() itself does not fire);
+ * `context-closed`: the AudioContext closed under it. Used by the kiosk benchmarks (tools/bench/soak.mjs,
+ * recoveries.mjs).
+ */
+export function breakMicrophone(kind) {
+  const live = window.__sori.mic.live;
+  if (!live) throw new Error('no live microphone to break');
+  if (kind === 'track-ended') {
+    const track = live.stream.getAudioTracks()[0];
+    track.stop();
+    track.dispatchEvent(new Event('ended'));
+  } else live.ctx.close();
+}
+
+/**
+ * An init script (`addInitScript(observeLongTasks)`): collects the page's main-thread long tasks (over 50 ms,
+ * Long Tasks API) into `window.__longTasks` as {start, ms}, from before its own scripts run; null where the API
+ * is missing.
+ */
+export function observeLongTasks() {
+  window.__longTasks = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, ms: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    window.__longTasks = null;
+  }
+}

@@ -37,6 +37,13 @@ after(async () => {
   await site?.close();
 });
 
+/** The three example recordings one after another in one 44.1 kHz WAV (`name` in the scratch dir): its path. */
+function examplesInOneWav(name) {
+  const path = join(tmp, name);
+  execFileSync('sox', [...FIX.examples.map((p) => join(CORPUS, p)), '-b', '16', '-c', '1', '-r', '44100', path], { stdio: 'ignore' });
+  return path;
+}
+
 /** Waits for the page (after goto/reload) to be ready with the kept taught sounds loaded. */
 async function waitTeachReady(page) {
   await page.waitForFunction(() => window.__sori?.state === 'ready' && window.__sori.teachReady === true, null, {
@@ -92,8 +99,7 @@ async function importFile(page, path) {
 test('a sound taught from 3 recorded examples answers a held-out clip, survives reload, export and import; bad packs are refused', async (t) => {
   if (!corpusAndSox(t)) return;
   // The fake microphone plays the three example recordings one after another, in a loop.
-  const mic = join(tmp, 'teach-examples.wav');
-  execFileSync('sox', [...FIX.examples.map((p) => join(CORPUS, p)), '-b', '16', '-c', '1', '-r', '44100', mic], { stdio: 'ignore' });
+  const mic = examplesInOneWav('teach-examples.wav');
   const held = toWav(join(CORPUS, FIX.heldOut), join(tmp, 'held-out.wav'), 44100);
   const ctx = await launchBrowser({ fakeAudio: mic });
   try {
@@ -231,8 +237,7 @@ test('a silent example is refused with the right message and not kept', async ()
 test('without IndexedDB (private mode) a sound taught from one long file works on the page and the page says it is not kept', async (t) => {
   if (!corpusAndSox(t)) return;
   // One 15 s file of the three example recordings: the core cuts it into three 5 s examples.
-  const long = join(tmp, 'teach-long.wav');
-  execFileSync('sox', [...FIX.examples.map((p) => join(CORPUS, p)), '-b', '16', '-c', '1', '-r', '44100', long], { stdio: 'ignore' });
+  const long = examplesInOneWav('teach-long.wav');
   const held = toWav(join(CORPUS, FIX.heldOut), join(tmp, 'held-out-2.wav'), 44100);
   const ctx = await launchBrowser();
   await ctx.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true }));
@@ -264,8 +269,7 @@ test('without IndexedDB (private mode) a sound taught from one long file works o
 
 test('the room recorded without the sound is learned as "not this sound"; a quiet room is said to be quiet', async (t) => {
   if (!corpusAndSox(t)) return;
-  const long = join(tmp, 'teach-long-room.wav');
-  execFileSync('sox', [...FIX.examples.map((p) => join(CORPUS, p)), '-b', '16', '-c', '1', '-r', '44100', long], { stdio: 'ignore' });
+  const long = examplesInOneWav('teach-long-room.wav');
   const held = toWav(join(CORPUS, FIX.heldOut), join(tmp, 'held-out-room.wav'), 44100);
   // The room: a mains hum and a low rumble of noise, never silent.
   const rate = 44100;

@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openReady, scratchDir, sine, startSite, writeWav } from './helpers.mjs';
+import { launchBrowser, observeLongTasks, openReady, scratchDir, sine, startSite, writeWav } from './helpers.mjs';
 
 const RATE = 44100;
 let site;
@@ -28,11 +28,9 @@ after(async () => {
   await site?.close();
 });
 
-/**
- * Before the page's scripts run: collects its main-thread long tasks into `window.__longTasks`, and counts
- * wasm instantiations on the main thread (`window.__wasmInstances`; the worker has its own WebAssembly).
- */
-function observeMainThread() {
+/** Before the page's scripts run: counts wasm instantiations on the main thread (`window.__wasmInstances`; the
+ * worker has its own WebAssembly). */
+function countWasmInstances() {
   window.__wasmInstances = 0;
   const { instantiate, instantiateStreaming, Instance } = WebAssembly;
   WebAssembly.instantiate = function (...args) {
@@ -50,10 +48,6 @@ function observeMainThread() {
       return new target(...args);
     },
   });
-  window.__longTasks = [];
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, ms: e.duration });
-  }).observe({ type: 'longtask', buffered: true });
 }
 
 const longTasksSince = (page, t0) =>
@@ -62,7 +56,8 @@ const longTasksSince = (page, t0) =>
 test('with the main thread throttled 4×, a 60 s file and 8 s of listening cause no main-thread task over 50 ms; the wasm runs only in the worker', async () => {
   const ctx = await launchBrowser({ fakeAudio: noisy.path });
   try {
-    await ctx.addInitScript(observeMainThread);
+    await ctx.addInitScript(observeLongTasks);
+    await ctx.addInitScript(countWasmInstances);
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });

@@ -25,7 +25,7 @@
 // sox and the corpus (../shared/corpus or SORI_CORPUS) for the live clip.
 
 import { startServer } from '../serve.mjs';
-import { DIST, launchBrowser, pickClips, scratchDir, sine, toWav, writeWav } from '../../tests/e2e/helpers.mjs';
+import { DIST, launchBrowser, observeLongTasks, pickClips, scratchDir, sine, toWav, writeWav } from '../../tests/e2e/helpers.mjs';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 0) || 3;
 const PHONE = { width: 390, height: 844, deviceScaleFactor: 3, mobile: true };
@@ -33,18 +33,6 @@ const FAST_4G = { offline: false, latency: 170, downloadThroughput: (9e6 / 8) | 
 const CPU = 4;
 /** Seconds of listening over which main-thread long tasks are collected. */
 const LISTEN_S = 10;
-
-/** Collects the page's long tasks (> 50 ms) into `window.__longTasks`, from before its scripts run. */
-function observeLongTasks() {
-  window.__longTasks = [];
-  try {
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, ms: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  } catch {
-    window.__longTasks = null; // no Long Tasks API: reported as such
-  }
-}
 
 /** Long tasks since `since` (performance.now() of the page): {count, maxMs}. */
 async function longTasksSince(page, since) {

@@ -9,7 +9,7 @@
 // Defaults: 10 faults, track-ended, 15 s apart. Needs a built site (dist/, or SORI_DIST) and tests/e2e's packages.
 
 import { startServer } from '../serve.mjs';
-import { DIST, launchBrowser, scratchDir, sine, writeWav } from '../../tests/e2e/helpers.mjs';
+import { DIST, breakMicrophone, launchBrowser, scratchDir, sine, writeWav } from '../../tests/e2e/helpers.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,15 +41,7 @@ try {
   await page.waitForTimeout(EVERY_S * 1000);
   await measure('before');
   for (let i = 1; i <= FAULTS; i++) {
-    await page.evaluate((kind) => {
-      const live = window.__sori.mic.live;
-      if (!live) throw new Error('no live microphone to break');
-      if (kind === 'track-ended') {
-        const track = live.stream.getAudioTracks()[0];
-        track.stop();
-        track.dispatchEvent(new Event('ended'));
-      } else live.ctx.close();
-    }, KIND);
+    await page.evaluate(breakMicrophone, KIND);
     await page.waitForTimeout(EVERY_S * 1000);
     await measure(`after ${KIND} ${i}`);
   }

@@ -32,7 +32,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { DIST, REPO, launchBrowser, pickClips, scratchDir, startSite, toWav } from '../../tests/e2e/helpers.mjs';
+import { DIST, REPO, breakMicrophone, launchBrowser, pickClips, scratchDir, startSite, toWav } from '../../tests/e2e/helpers.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -242,16 +242,8 @@ async function main() {
     const inject = async (f) => {
       const at = Date.now();
       log(`injecting ${f.kind}`);
-      await page.evaluate((kind) => {
-        const live = window.__sori.mic.live;
-        if (!live) throw new Error('no live microphone to break');
-        window.__soakOld = live;
-        if (kind === 'track-ended') {
-          const track = live.stream.getAudioTracks()[0];
-          track.stop(); // the device is really gone …
-          track.dispatchEvent(new Event('ended')); // … and says so (stop() itself fires no 'ended')
-        } else live.ctx.close();
-      }, f.kind);
+      await page.evaluate(() => (window.__soakOld = window.__sori.mic.live)); // to tell the new one from it
+      await page.evaluate(breakMicrophone, f.kind);
       const ok = await page
         .waitForFunction(
           () => window.__sori.mic.live && window.__sori.mic.live !== window.__soakOld && document.documentElement.dataset.listening === '1',
